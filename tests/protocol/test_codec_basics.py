@@ -34,7 +34,10 @@ def test_audio_delta_names_per_dialect(dialect: Dialect, wire_name: str) -> None
 def test_session_update_is_nested_in_ga_and_flat_in_preview() -> None:
     update = SessionUpdate(
         session=SessionConfig(
-            voice="alloy", input_audio_format="pcm16", output_modalities=["audio"], temperature=0.7,
+            voice="alloy",
+            input_audio_format="pcm16",
+            output_modalities=["audio"],
+            temperature=0.7,
             turn_detection=TurnDetection(type="server_vad", silence_duration_ms=300),
         )
     )

@@ -1,0 +1,1 @@
+"""Runnable examples built on agentkit (run them with ``python -m examples.<name>``)."""

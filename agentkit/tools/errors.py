@@ -1,0 +1,15 @@
+"""Errors a tool author raises or sees."""
+
+from __future__ import annotations
+
+
+class ToolError(Exception):
+    """Raise from a tool to tell the model what went wrong; the message is shown to it verbatim."""
+
+
+class ToolDefinitionError(TypeError):
+    """A function cannot become a tool (raised when it is decorated, never per call)."""
+
+
+class PluginError(RuntimeError):
+    """A plugin could not be found or loaded."""

@@ -1,0 +1,181 @@
+"""`@tool`: a Python function becomes a Realtime function tool with its schema and invoker."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import re
+import types
+from collections.abc import Callable
+from typing import Any, overload
+
+import anyio.to_thread
+
+from agentkit.tools.context import ToolContext
+from agentkit.tools.docstrings import parse_docstring
+from agentkit.tools.errors import ToolDefinitionError
+from agentkit.tools.schema import ArgumentSpec, build_from_schema, build_from_signature, is_method
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class Tool:
+    """A function the model can call: name, description, JSON schema and how to invoke it.
+
+    Everything is worked out once, here; a call only validates and invokes. Calling the tool
+    object directly calls the plain function, so decorated functions stay testable as usual.
+    `timeout=None` means "use the session's default"; pass `math.inf` for no limit at all.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        follow_up: bool = True,
+        cancel_on_interrupt: bool = False,
+    ) -> None:
+        if not callable(function):
+            raise ToolDefinitionError(f"@tool needs a function, got {type(function).__name__}")
+        if inspect.isasyncgenfunction(function) or inspect.isgeneratorfunction(function):
+            raise ToolDefinitionError(f"tool function {function.__qualname__}: generators are not supported")
+        self.name: str = name if name is not None else getattr(function, "__name__", "")
+        if not _NAME.match(self.name):
+            raise ToolDefinitionError(
+                f"tool function {getattr(function, '__qualname__', function)!s}: name {self.name!r} must be "
+                "1-64 characters of letters, digits, '_' or '-'"
+            )
+        if timeout is not None and not timeout > 0:
+            raise ToolDefinitionError(f"tool {self.name}: timeout must be positive, got {timeout!r}")
+        docstring = parse_docstring(inspect.getdoc(function))
+        self.description: str = description if description is not None else docstring.description
+        self.timeout: float | None = timeout
+        self.follow_up: bool = follow_up
+        self.cancel_on_interrupt: bool = cancel_on_interrupt
+        self.function: Callable[..., Any] = function
+        self._spec: ArgumentSpec = (
+            build_from_signature(function, docstring)
+            if parameters is None
+            else build_from_schema(function, parameters)
+        )
+        self.parameters: dict[str, Any] = self._spec.parameters
+        self.is_async: bool = inspect.iscoroutinefunction(function)
+        params = list(inspect.signature(function).parameters.values())
+        self._needs_receiver: bool = is_method(function, params)
+        self._attribute: str | None = None
+
+    @property
+    def wants_context(self) -> bool:
+        return self._spec.context_param is not None
+
+    @property
+    def is_unbound_method(self) -> bool:
+        """Declared in a class and reached through the class, not an instance: not callable yet."""
+        return self._needs_receiver
+
+    def definition(self) -> dict[str, Any]:
+        """The flat Realtime shape; a fresh copy, so callers may change it."""
+        return {
+            "type": "function",
+            "name": self.name,
+            "description": self.description,
+            "parameters": copy.deepcopy(self.parameters),
+        }
+
+    def parse_arguments(self, arguments: str) -> dict[str, Any]:
+        """Validate the model's arguments JSON; raises `InvalidArguments` with a message for it."""
+        return self._spec.parse(arguments)
+
+    async def invoke(self, values: dict[str, Any], context: ToolContext[Any] | None) -> Any:
+        """Run with validated values: async functions on the loop, sync ones in a worker thread
+        that is abandoned (left running) if the call is cancelled."""
+        if self._needs_receiver:
+            raise ToolDefinitionError(f"tool {self.name} is a method; use it through an instance")
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        context_param = self._spec.context_param
+        for name in (*values, *([context_param] if context_param else [])):
+            value = context if name == context_param else values[name]
+            if name in self._spec.positional_only:
+                args.append(value)
+            else:
+                kwargs[name] = value
+        if self.is_async:
+            return await self.function(*args, **kwargs)
+        call = functools.partial(self.function, *args, **kwargs)
+        return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attribute = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Tool:
+        if instance is None or not self._needs_receiver:
+            return self
+        bound = copy.copy(self)
+        bound.function = types.MethodType(self.function, instance)
+        bound._needs_receiver = False
+        if self._attribute is not None:
+            try:
+                instance.__dict__[self._attribute] = bound  # later lookups skip the descriptor
+            except AttributeError:
+                pass
+        return bound
+
+    def __repr__(self) -> str:
+        return f"Tool(name={self.name!r}, timeout={self.timeout!r}, follow_up={self.follow_up!r})"
+
+
+@overload
+def tool(function: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    timeout: float | None = None,
+    follow_up: bool = True,
+    cancel_on_interrupt: bool = False,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+def tool(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    timeout: float | None = None,
+    follow_up: bool = True,
+    cancel_on_interrupt: bool = False,
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a function a tool: `@tool` or `@tool(name=..., timeout=...)`.
+
+    `parameters` takes a hand-written JSON schema instead of the signature; the function then
+    receives the arguments object as its one (non-context) parameter.
+    `follow_up=False` marks a state-only tool whose output needs no follow-up response by itself.
+    `cancel_on_interrupt=True` lets a user barge-in cancel a running call.
+    """
+
+    def decorate(fn: Callable[..., Any]) -> Tool:
+        return Tool(
+            fn,
+            name=name,
+            description=description,
+            parameters=parameters,
+            timeout=timeout,
+            follow_up=follow_up,
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
+
+    return decorate if function is None else decorate(function)

@@ -1,0 +1,115 @@
+"""Audio helpers of the local server: durations per format, G.711 conversion, and speech to send.
+
+Speech comes from `agentkit.testing.speech.synthesize` (espeak-ng where installed); when that module
+is unavailable the server sends a clearly synthetic signal of a plausible length instead.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable
+
+SAMPLE_RATE = 24_000
+_BYTES_PER_MS = {"pcm16": 48, "g711_ulaw": 8, "g711_alaw": 8}
+_MS_PER_CHAR = 65  # about 15 characters a second, the pace of ordinary speech
+
+
+def bytes_per_ms(audio_format: str) -> int:
+    return _BYTES_PER_MS.get(audio_format, 48)
+
+
+def duration_ms(nbytes: int, audio_format: str) -> int:
+    return nbytes // bytes_per_ms(audio_format)
+
+
+def synthetic_speech(text: str) -> bytes:
+    """A two-tone warble as long as `text` would take to say: obviously not a voice, but audible."""
+    samples = max(1, len(text)) * _MS_PER_CHAR * SAMPLE_RATE // 1000
+    values = (
+        int(6000 * math.sin(2 * math.pi * (220 if (n // 2400) % 2 else 330) * n / SAMPLE_RATE))
+        for n in range(samples)
+    )
+    return struct.pack(f"<{samples}h", *values)
+
+
+def default_synthesizer() -> Callable[[str, str | None], bytes]:
+    try:
+        from agentkit.testing.speech import synthesize
+    except ImportError:
+        return lambda text, voice: synthetic_speech(text)
+    return lambda text, voice: synthesize(text, voice=voice)
+
+
+def _ulaw(sample: int) -> int:
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(abs(sample), 32635) + 0x84
+    exponent = max(0, magnitude.bit_length() - 8)
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def _alaw(sample: int) -> int:
+    sign = 0x00 if sample < 0 else 0x80
+    magnitude = min(abs(sample), 32767) >> 3
+    if magnitude < 32:
+        code = magnitude >> 1
+    else:
+        exponent = magnitude.bit_length() - 5
+        code = (exponent << 4) | ((magnitude >> exponent) & 0x0F)
+    return (sign | code) ^ 0x55
+
+
+def _ulaw_to_linear(code: int) -> int:
+    code = ~code & 0xFF
+    magnitude = ((((code & 0x0F) << 3) + 0x84) << ((code >> 4) & 0x07)) - 0x84
+    return -magnitude if code & 0x80 else magnitude
+
+
+def _alaw_to_linear(code: int) -> int:
+    code ^= 0x55
+    exponent = (code >> 4) & 0x07
+    mantissa = code & 0x0F
+    magnitude = (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
+    return magnitude if code & 0x80 else -magnitude
+
+
+def encode(pcm16: bytes, audio_format: str) -> bytes:
+    """PCM16 at 24 kHz -> the session's output format (G.711 is 8 kHz: every third sample)."""
+    if audio_format not in ("g711_ulaw", "g711_alaw"):
+        return pcm16
+    samples = struct.unpack(f"<{len(pcm16) // 2}h", pcm16[: len(pcm16) // 2 * 2])[::3]
+    encoder = _ulaw if audio_format == "g711_ulaw" else _alaw
+    return bytes(encoder(s) for s in samples)
+
+
+def decode(data: bytes, audio_format: str) -> bytes:
+    """The session's input format -> PCM16 at 24 kHz (G.711 samples are repeated three times)."""
+    if audio_format not in ("g711_ulaw", "g711_alaw"):
+        return data
+    decoder = _ulaw_to_linear if audio_format == "g711_ulaw" else _alaw_to_linear
+    samples = [decoder(code) for code in data for _ in range(3)]
+    return struct.pack(f"<{len(samples)}h", *samples)
+
+
+_FINGERPRINT_BYTES = 4800  # 50 ms of PCM16 from the middle of a recording
+_remembered: dict[bytes, str] = {}
+
+
+def remember(text: str, pcm16: bytes) -> bytes:
+    """Note that `pcm16` says `text`, so the server can "hear" it later (transcripts, the model's input)."""
+    if len(pcm16) >= _FINGERPRINT_BYTES:
+        middle = (len(pcm16) // 2) & ~1
+        _remembered[bytes(pcm16[middle : middle + _FINGERPRINT_BYTES])] = text
+    return pcm16
+
+
+def recall(pcm16: bytes) -> str | None:
+    """The text of remembered speech inside `pcm16` (padding and silence around it do not matter)."""
+    found = [(pcm16.find(mark), text) for mark, text in _remembered.items() if mark in pcm16]
+    return " ".join(text for _, text in sorted(found)) or None
+
+
+def spoken(text: str, voice: str | None = None) -> bytes:
+    """PCM16 24 kHz speech of `text` that the local server understands as `text` when it hears it."""
+    return remember(text, default_synthesizer()(text, voice))

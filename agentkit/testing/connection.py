@@ -1,0 +1,552 @@
+"""One client connection to the local server: its session, conversation, input audio buffer and
+responses. Everything here is per connection; nothing is shared with other connections."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+from pydantic import TypeAdapter, ValidationError
+from websockets.asyncio.server import ServerConnection as WebSocket
+from websockets.exceptions import ConnectionClosed
+
+from agentkit.protocol import (
+    ClientEvent,
+    Codec,
+    ConversationItemAdded,
+    ConversationItemCreate,
+    ConversationItemDelete,
+    ConversationItemDeleted,
+    ConversationItemDone,
+    ConversationItemRetrieve,
+    ConversationItemRetrieved,
+    ConversationItemTruncate,
+    ConversationItemTruncated,
+    ErrorDetail,
+    ErrorEvent,
+    InputAudioBufferAppend,
+    InputAudioBufferClear,
+    InputAudioBufferCleared,
+    InputAudioBufferCommit,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
+    InputAudioPart,
+    InputAudioTranscriptionCompleted,
+    InputAudioTranscriptionDelta,
+    Item,
+    MessageItem,
+    ProtocolError,
+    RateLimitsUpdated,
+    ResponseCancel,
+    ResponseCreate,
+    ResponseCreated,
+    ResponseDone,
+    ResponseParams,
+    ServerEvent,
+    SessionConfig,
+    SessionCreated,
+    SessionUpdate,
+    SessionUpdated,
+    UnknownClientEvent,
+    UnknownEvent,
+    event_id,
+    new_id,
+)
+from agentkit.testing import audio
+from agentkit.testing.conversation import Conversation
+from agentkit.testing.errors import ClientError, error_event, invalid_value
+from agentkit.testing.faults import Faults
+from agentkit.testing.models import ModelContext, RealtimeModel
+from agentkit.testing.responder import DELTA_EVENTS, ResponseSettings, ResponseStream, Synthesizer
+from agentkit.testing.routing import Route
+from agentkit.testing.session_state import apply_update, check_wire_session, default_session
+from agentkit.testing.timing import Timing
+from agentkit.testing.turns import TurnDetector
+
+logger = logging.getLogger("agentkit.testing.server")
+
+_ITEM = TypeAdapter[Item](Item)
+_MIN_COMMIT_MS = 100
+_PREVIEW_ONLY_CLIENT_TYPES = frozenset({"transcription_session.update"})
+_CLIENT_TYPES = (
+    "session.update",
+    "input_audio_buffer.append",
+    "input_audio_buffer.commit",
+    "input_audio_buffer.clear",
+    "conversation.item.create",
+    "conversation.item.retrieve",
+    "conversation.item.truncate",
+    "conversation.item.delete",
+    "response.create",
+    "response.cancel",
+)
+
+
+@dataclass
+class Services:
+    """What every connection of one server shares: read live, so a test can swap them mid-run."""
+
+    model: Callable[[], RealtimeModel]
+    timing: Callable[[], Timing]
+    faults: Callable[[], Faults]
+    synthesize: Synthesizer
+    transcribe: Callable[[bytes], str | None]
+
+
+@dataclass(eq=False)
+class _Active:
+    stream: ResponseStream
+    in_conversation: bool
+    cancelled: anyio.Event = field(default_factory=anyio.Event)
+    reason: str = "client_cancelled"
+
+
+class ServerConnection:
+    """The server side of one WebSocket session.
+
+    Tests read `dialect`, `path`, `headers`, `received` (decoded canonical client events in arrival
+    order) and `sent` (server events sent); set `faults` to inject faults on this connection only.
+    """
+
+    def __init__(self, websocket: WebSocket, route: Route, target: str, services: Services) -> None:
+        self._ws = websocket
+        self.route = route
+        self.dialect = route.dialect
+        self.path = target
+        self.headers: dict[str, str] = (
+            {k.lower(): v for k, v in websocket.request.headers.raw_items()} if (websocket.request) else {}
+        )
+        self.received: list[ClientEvent] = []
+        self.sent: list[ServerEvent] = []
+        self.faults: Faults | None = None
+        self.closed = anyio.Event()
+        self._services = services
+        self._codec = Codec(route.dialect)
+        self.session: SessionConfig = default_session(route.dialect, route.model)
+        self.conversation = Conversation()
+        self._buffer = bytearray()
+        self._buffer_start_ms = 0
+        """Position of the buffer's first byte in the connection's input audio stream."""
+        self._stream_ms = 0
+        self._speech_item: str | None = None
+        self._detector: TurnDetector | None = None
+        self._voice_locked = False
+        self._default: _Active | None = None
+        self._responses: set[_Active] = set()
+        self._tg: TaskGroup | None = None
+
+    def __repr__(self) -> str:
+        return f"ServerConnection(dialect={self.dialect.value!r}, path={self.path.split('?')[0]!r})"
+
+    def _faults(self) -> Faults:
+        return self.faults if self.faults is not None else self._services.faults()
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def send(
+        self, event: ServerEvent, delay: float = 0.0, interrupt: anyio.Event | None = None
+    ) -> bool:
+        """Send one event after the configured delays; False if `interrupt` fired first or it cannot exist
+        in this dialect."""
+        if not self._codec.supports(type(event)):
+            return False
+        body = self._codec.server_event_to_dict(event)
+        delay += self._services.timing().event_delay + self._faults().delays.get(body["type"], 0.0)
+        if delay > 0:
+            with anyio.move_on_after(delay):
+                await (interrupt.wait() if interrupt else anyio.sleep(delay))
+        if interrupt is not None and interrupt.is_set():
+            return False
+        with anyio.CancelScope(shield=True):
+            await self._ws.send(json.dumps(body, separators=(",", ":")))
+        self.sent.append(event)
+        return True
+
+    async def _send_error(self, error: ClientError, client_event_id: str | None) -> None:
+        await self.send(error.event(client_event_id))
+
+    async def _send_raw(self, text: str) -> None:
+        with anyio.CancelScope(shield=True):
+            await self._ws.send(text)
+
+    def drop(self) -> None:
+        """Abort the TCP connection without a close frame (a network failure, as the client sees it)."""
+        transport = getattr(self._ws, "transport", None)
+        if transport is not None:
+            transport.abort()
+
+    async def expire(self) -> None:
+        """End the session the way the service does at its maximum duration."""
+        minutes = 30
+        await self.send(
+            error_event("session_expired", f"Your session hit the maximum duration of {minutes} minutes.")
+        )
+        await self._ws.close(1000, "session expired")
+
+    # -- the connection's life -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                if self.route.beta_header_rejected:
+                    await self.send(
+                        error_event(
+                            "beta_api_shape_disabled",
+                            "The Realtime Beta API is no longer supported. "
+                            "Please use /v1/realtime for the GA API.",
+                        )
+                    )
+                    await self._ws.close(4000, "beta_api_shape_disabled")
+                    return
+                await self.send(SessionCreated(event_id=event_id(), session=self.session))
+                expire_after = self._faults().expire_after
+                if expire_after is not None:
+                    tg.start_soon(self._expire_later, expire_after)
+                try:
+                    async for frame in self._ws:
+                        await self._handle(frame)
+                except ConnectionClosed:
+                    pass
+                tg.cancel_scope.cancel()
+        finally:
+            self.closed.set()
+
+    async def _expire_later(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+        await self.expire()
+
+    async def _handle(self, frame: str | bytes) -> None:
+        event = self._codec.decode_client_event(frame)
+        if isinstance(event, ProtocolError):
+            await self._report_unreadable(event, frame)
+            return
+        self.received.append(event)
+        try:
+            await self._dispatch(event, frame)
+        except ClientError as error:
+            await self._send_error(error, event.event_id)
+
+    async def _report_unreadable(self, event: ProtocolError, frame: str | bytes) -> None:
+        client_event_id = None
+        try:
+            data = json.loads(frame)
+            client_event_id = data.get("event_id") if isinstance(data, dict) else None
+        except ValueError:
+            await self.send(error_event("invalid_json", "The frame is not valid JSON."))
+            return
+        if event.type is None:
+            await self.send(
+                error_event("missing_required_parameter", "Missing required parameter: 'type'.", "type")
+            )
+            return
+        await self.send(error_event("invalid_value", event.message, None, client_event_id))
+
+    async def _dispatch(self, event: ClientEvent, frame: str | bytes) -> None:
+        if isinstance(event, UnknownClientEvent) or self._unsupported(event, frame):
+            kind = event.type if isinstance(event, UnknownClientEvent) else json.loads(frame).get("type")
+            supported = ", ".join(f"'{name}'" for name in _CLIENT_TYPES)
+            raise invalid_value("type", f"Invalid value: '{kind}'. Supported values are: {supported}.")
+        if isinstance(event, SessionUpdate):
+            await self._session_update(event, frame)
+        elif isinstance(event, InputAudioBufferAppend):
+            await self._append(event)
+        elif isinstance(event, InputAudioBufferCommit):
+            await self._commit_manually()
+        elif isinstance(event, InputAudioBufferClear):
+            self._reset_buffer(keep_position=True)
+            await self.send(InputAudioBufferCleared(event_id=event_id()))
+        elif isinstance(event, ConversationItemCreate):
+            await self._add_item(event.item, event.previous_item_id)
+        elif isinstance(event, ConversationItemRetrieve):
+            item = self.conversation.get(event.item_id)
+            await self.send(ConversationItemRetrieved(event_id=event_id(), item=item))
+        elif isinstance(event, ConversationItemDelete):
+            self.conversation.delete(event.item_id)
+            await self.send(ConversationItemDeleted(event_id=event_id(), item_id=event.item_id))
+        elif isinstance(event, ConversationItemTruncate):
+            await self._truncate(event)
+        elif isinstance(event, ResponseCreate):
+            self._create_response(event.response, event.event_id)
+        elif isinstance(event, ResponseCancel):
+            await self._cancel(event)
+        else:
+            raise invalid_value("type", f"{event.kind} is only supported over WebRTC and SIP.")
+
+    def _unsupported(self, event: ClientEvent, frame: str | bytes) -> bool:
+        if self.dialect.value == "ga" and isinstance(event, SessionUpdate):
+            return json.loads(frame).get("type") in _PREVIEW_ONLY_CLIENT_TYPES
+        return False
+
+    # -- session ---------------------------------------------------------------------------------
+
+    async def _session_update(self, event: SessionUpdate, frame: str | bytes) -> None:
+        raw = json.loads(frame).get("session")
+        check_wire_session(raw, self.dialect, current_type=self.session.type)
+        self.session = apply_update(
+            self.session, event.session, self.dialect, voice_locked=self._voice_locked
+        )
+        self._detector = None
+        await self.send(SessionUpdated(event_id=event_id(), session=self.session))
+
+    # -- conversation ----------------------------------------------------------------------------
+
+    async def _announce(self, item: Item, previous: str | None) -> None:
+        await self.send(ConversationItemAdded(event_id=event_id(), previous_item_id=previous, item=item))
+        await self.send(ConversationItemDone(event_id=event_id(), previous_item_id=previous, item=item))
+
+    async def _add_item(self, item: Item, previous_item_id: str | None) -> None:
+        if isinstance(item, MessageItem) and item.role not in ("user", "assistant", "system"):
+            raise invalid_value("item.role", f"Invalid value: '{item.role}'.")
+        stored, previous = self.conversation.add(item, previous_item_id)
+        await self._announce(stored, previous)
+
+    async def _truncate(self, event: ConversationItemTruncate) -> None:
+        played = self.conversation.audio_ms.get(event.item_id, 0)
+        self.conversation.truncate(event.item_id, event.content_index, event.audio_end_ms, played)
+        self.conversation.audio_ms[event.item_id] = event.audio_end_ms
+        await self.send(
+            ConversationItemTruncated(
+                event_id=event_id(),
+                item_id=event.item_id,
+                content_index=event.content_index,
+                audio_end_ms=event.audio_end_ms,
+            )
+        )
+
+    # -- input audio -----------------------------------------------------------------------------
+
+    def _reset_buffer(self, *, keep_position: bool) -> None:
+        self._buffer.clear()
+        self._buffer_start_ms = self._stream_ms
+        self._speech_item = None
+
+    async def _append(self, event: InputAudioBufferAppend) -> None:
+        try:
+            data = base64.b64decode(event.audio, validate=True)
+        except (binascii.Error, ValueError):
+            raise invalid_value(
+                "audio", "Invalid value for 'audio': expected base64-encoded audio."
+            ) from None
+        fmt = self.session.input_audio_format or "pcm16"
+        self._buffer.extend(data)
+        self._stream_ms += audio.duration_ms(len(data), fmt)
+        detection = self.session.turn_detection
+        if detection is None:
+            return
+        if self._detector is None:
+            self._detector = TurnDetector(detection)
+        for boundary in self._detector.feed(audio.decode(data, fmt)):
+            if boundary.started:
+                await self._speech_started(boundary.at_ms)
+            elif self._speech_item is not None:
+                await self._speech_stopped(boundary.at_ms)
+
+    async def _speech_started(self, at_ms: int) -> None:
+        self._speech_item = new_id("item")
+        await self.send(
+            InputAudioBufferSpeechStarted(
+                event_id=event_id(), audio_start_ms=at_ms, item_id=self._speech_item
+            )
+        )
+        detection = self.session.turn_detection
+        if detection is not None and detection.interrupt_response is not False and self._default is not None:
+            self._default.reason = "turn_detected"
+            self._default.cancelled.set()
+
+    async def _speech_stopped(self, at_ms: int) -> None:
+        item_id = self._speech_item or new_id("item")
+        await self.send(
+            InputAudioBufferSpeechStopped(event_id=event_id(), audio_end_ms=at_ms, item_id=item_id)
+        )
+        keep = max(
+            0,
+            (at_ms - self._buffer_start_ms) * audio.bytes_per_ms(self.session.input_audio_format or "pcm16"),
+        )
+        await self._commit(item_id, bytes(self._buffer[:keep]) or bytes(self._buffer))
+        self._buffer = self._buffer[keep:]
+        self._buffer_start_ms = at_ms
+        detection = self.session.turn_detection
+        if (
+            detection is not None
+            and detection.create_response is not False
+            and self.session.type != "transcription"
+            and self._default is None
+        ):
+            self._create_response(None, None)
+
+    async def _commit_manually(self) -> None:
+        fmt = self.session.input_audio_format or "pcm16"
+        held = audio.duration_ms(len(self._buffer), fmt)
+        if held < _MIN_COMMIT_MS:
+            raise ClientError(
+                "input_audio_buffer_commit_empty",
+                "Error committing input audio buffer: buffer too small. "
+                f"Expected at least {_MIN_COMMIT_MS}ms of audio, but buffer only has {held:.2f}ms of audio.",
+            )
+        data = bytes(self._buffer)
+        item_id = self._speech_item or new_id("item")
+        self._reset_buffer(keep_position=True)
+        await self._commit(item_id, data)
+
+    async def _commit(self, item_id: str, data: bytes) -> None:
+        fmt = self.session.input_audio_format or "pcm16"
+        item = MessageItem(id=item_id, role="user", status="completed", content=[InputAudioPart()])
+        stored, previous = self.conversation.add(item)
+        heard = self._services.transcribe(audio.decode(data, fmt))
+        if heard is not None:
+            self.conversation.heard[item_id] = heard
+        await self.send(
+            InputAudioBufferCommitted(event_id=event_id(), previous_item_id=previous, item_id=item_id)
+        )
+        await self._announce(stored, previous)
+        if self.session.input_audio_transcription is not None:
+            transcript = heard if heard is not None else f"(audio, {audio.duration_ms(len(data), fmt)} ms)"
+            for word in transcript.split(" "):
+                await self.send(
+                    InputAudioTranscriptionDelta(
+                        event_id=event_id(), item_id=item_id, content_index=0, delta=word
+                    )
+                )
+            usage = {"type": "duration", "seconds": round(audio.duration_ms(len(data), fmt) / 1000, 3)}
+            await self.send(
+                InputAudioTranscriptionCompleted(
+                    event_id=event_id(), item_id=item_id, content_index=0, transcript=transcript, usage=usage
+                )
+            )
+
+    # -- responses -------------------------------------------------------------------------------
+
+    def _create_response(self, params: ResponseParams | None, client_event_id: str | None) -> None:
+        in_conversation = params is None or params.conversation in (None, "auto")
+        if in_conversation and self._default is not None:
+            active_id = self._default.stream.id
+            raise ClientError(
+                "conversation_already_has_active_response",
+                f"Conversation already has an active response in progress: {active_id}. "
+                "Wait until the response is finished before creating a new response.",
+            )
+        items = (
+            self._response_input(params)
+            if params and params.input is not None
+            else self.conversation.for_model()
+        )
+        context = ModelContext(items=items, session=self.session, response=params)
+        outputs = self._services.model().respond(context)
+        modalities = (
+            (params.output_modalities if params else None) or self.session.output_modalities or ["audio"]
+        )
+        settings = ResponseSettings(
+            dialect=self.dialect,
+            modalities=list(modalities),
+            voice=_voice(params.voice if params and params.voice else self.session.voice),
+            audio_format=(params.output_audio_format if params else None)
+            or self.session.output_audio_format
+            or "pcm16",
+            chunk_ms=self._services.timing().audio_chunk_ms,
+            metadata=params.metadata if params else None,
+            max_output_tokens=(params.max_output_tokens if params else None)
+            or self.session.max_output_tokens,
+            interleave=self._faults().interleave_items,
+        )
+        input_tokens = sum(max(1, len(_text(item)) // 4) for item in items)
+        stream = ResponseStream(
+            outputs,
+            settings,
+            self.conversation if in_conversation else None,
+            self._services.synthesize,
+            input_tokens,
+        )
+        active = _Active(stream, in_conversation)
+        if in_conversation:
+            self._default = active
+        self._responses.add(active)
+        if "audio" in modalities:
+            self._voice_locked = True
+        assert self._tg is not None
+        self._tg.start_soon(self._stream, active)
+
+    def _response_input(self, params: ResponseParams) -> list[Item]:
+        items: list[Item] = []
+        for index, entry in enumerate(params.input or []):
+            if entry.get("type") == "item_reference":
+                items.append(self.conversation.get(str(entry.get("id", ""))))
+                continue
+            try:
+                items.append(_ITEM.validate_python(entry))
+            except ValidationError:
+                raise invalid_value(f"response.input[{index}]", "Invalid input item.") from None
+        return items
+
+    async def _stream(self, active: _Active) -> None:
+        faults = self._faults()
+        malformed, unknown, error = faults.take_one_shots()
+        timing = self._services.timing()
+        count, first_delta = 0, True
+        try:
+            for event in active.stream.events():
+                delay = 0.0
+                if isinstance(event, DELTA_EVENTS):
+                    delay = timing.first_delta_delay if first_delta else timing.delta_delay
+                    first_delta = False
+                final = isinstance(event, (ResponseDone, RateLimitsUpdated))
+                if not await self.send(event, delay, None if final else active.cancelled):
+                    break
+                if isinstance(event, ResponseCreated):
+                    await self._inject(malformed, unknown, error)
+                count += 1
+                drop_after = self._faults().drop_after_events
+                if drop_after is not None and count >= drop_after:
+                    self.drop()
+                    return
+            if not active.stream.finished:
+                for event in active.stream.close("cancelled", active.reason):
+                    await self.send(event)
+        finally:
+            self._responses.discard(active)
+            if self._default is active:
+                self._default = None
+
+    async def _inject(self, malformed: bool, unknown: bool, error: ErrorDetail | None) -> None:
+        if malformed:
+            await self._send_raw('{"type": "response.output_text.delta", "delta": ')
+        if unknown:
+            await self.send(
+                UnknownEvent(
+                    type="response.unexpected_event",
+                    raw={"type": "response.unexpected_event", "event_id": event_id()},
+                )
+            )
+        if error is not None:
+            await self.send(ErrorEvent(event_id=event_id(), error=error))
+
+    async def _cancel(self, event: ResponseCancel) -> None:
+        target = self._default
+        if event.response_id:
+            target = next((a for a in self._responses if a.stream.id == event.response_id), None)
+        if target is None or target.cancelled.is_set():
+            raise ClientError("response_cancel_not_active", "Cancellation failed: no active response found.")
+        target.reason = "client_cancelled"
+        target.cancelled.set()
+
+
+def _voice(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return str(value.get("id")) if value.get("id") else None
+    return value if isinstance(value, str) else None
+
+
+def _text(item: Item) -> str:
+    return (
+        item.text
+        if isinstance(item, MessageItem)
+        else getattr(item, "arguments", "") or getattr(item, "output", "")
+    )

@@ -1,0 +1,215 @@
+"""`LocalRealtimeServer`: a Realtime service on loopback that speaks both dialects, for demos, tests
+and benchmarks with no cloud account and no network."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Literal
+from urllib.parse import urlencode
+
+import anyio
+from websockets.asyncio.server import Server, serve
+from websockets.asyncio.server import ServerConnection as WebSocket
+from websockets.datastructures import Headers
+from websockets.http11 import Request
+from websockets.http11 import Response as HttpResponse
+from websockets.typing import Subprotocol
+
+from agentkit.protocol import Dialect, new_id
+from agentkit.testing import audio
+from agentkit.testing.connection import ServerConnection, Services
+from agentkit.testing.faults import Faults
+from agentkit.testing.models import RealtimeModel
+from agentkit.testing.responder import Synthesizer
+from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
+from agentkit.testing.timing import Timing
+
+logger = logging.getLogger("agentkit.testing.server")
+
+PREVIEW_API_VERSION = "2025-04-01-preview"
+_MAX_FRAME = 16 * 1024 * 1024 * 4 // 3 + 4096  # a 15 MiB append, base64-encoded, with its envelope
+
+
+def _default_model() -> RealtimeModel:
+    try:
+        from agentkit.testing.keyword_model import KeywordModel
+    except ImportError:  # pragma: no cover - the keyword model ships with agentkit
+        from agentkit.testing.models import ScriptedModel
+
+        return ScriptedModel([])
+    model: RealtimeModel = KeywordModel()
+    return model
+
+
+class LocalRealtimeServer:
+    """A local Realtime server. Use as `async with LocalRealtimeServer() as server:`.
+
+    Every URL form of the real services works (see `url()`); the path picks the dialect. State is per
+    connection. `model`, `timing` and `faults` may be replaced while the server runs.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = "local-key",
+        accepted_tokens: TokenCheck = (),
+        model: RealtimeModel | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timing: Timing | None = None,
+        faults: Faults | None = None,
+        synthesize: Synthesizer | None = None,
+        transcribe: Callable[[bytes], str | None] | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.model: RealtimeModel = model if model is not None else _default_model()
+        self.timing = timing or Timing()
+        self.faults = faults or Faults()
+        self.host = host
+        self.connections: list[ServerConnection] = []
+        self._requested_port = port
+        self._auth = Authenticator(api_key, accepted_tokens)
+        self._services = Services(
+            model=lambda: self.model,
+            timing=lambda: self.timing,
+            faults=lambda: self.faults,
+            synthesize=synthesize or audio.default_synthesizer(),
+            transcribe=transcribe or audio.recall,
+        )
+        self._server: Server | None = None
+        self._routes: dict[int, tuple[Route, str]] = {}
+
+    def __repr__(self) -> str:
+        state = f"port={self.port}" if self._server else "stopped"
+        return f"LocalRealtimeServer({state}, auth={'on' if self.api_key is not None else 'off'})"
+
+    # -- addresses -------------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not running")
+        port: int = next(iter(self._server.sockets)).getsockname()[1]
+        return port
+
+    @property
+    def http_url(self) -> str:
+        """What a user would put in AZURE_OPENAI_ENDPOINT."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.port}"
+
+    def url(
+        self,
+        dialect: Dialect | str = Dialect.GA,
+        flavor: Literal["openai", "azure"] = "openai",
+        model: str = "gpt-realtime",
+    ) -> str:
+        """The full WebSocket URL of one URL form (OpenAI has no preview form any more: use azure)."""
+        dialect = Dialect(dialect)
+        if dialect is Dialect.PREVIEW:
+            if flavor != "azure":
+                raise ValueError(
+                    "OpenAI serves only the GA dialect; the preview dialect needs flavor='azure'"
+                )
+            query = urlencode({"api-version": PREVIEW_API_VERSION, "deployment": model})
+            return f"{self.ws_url}/openai/realtime?{query}"
+        path = "/openai/v1/realtime" if flavor == "azure" else "/v1/realtime"
+        return f"{self.ws_url}{path}?{urlencode({'model': model})}"
+
+    def urls(self) -> dict[str, str]:
+        """Every URL form served, by name."""
+        return {
+            "openai-ga": self.url(Dialect.GA, "openai"),
+            "azure-ga": self.url(Dialect.GA, "azure"),
+            "azure-preview": self.url(Dialect.PREVIEW, "azure"),
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._server is not None:
+            raise RuntimeError("the server is already running")
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self._requested_port,
+            process_request=self._check_request,
+            process_response=self._tag_response,
+            select_subprotocol=_select_subprotocol,
+            max_size=_MAX_FRAME,
+            ping_interval=None,
+            compression=None,
+        )
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        server.close()
+        with anyio.move_on_after(5):
+            await server.wait_closed()
+
+    async def __aenter__(self) -> LocalRealtimeServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled (used by `agentkit local-server`)."""
+        async with self:
+            await anyio.sleep_forever()
+
+    # -- handshake -------------------------------------------------------------------------------
+
+    def _check_request(self, websocket: WebSocket, request: Request) -> HttpResponse | None:
+        headers = {k.lower(): v for k, v in request.headers.raw_items()}
+        outcome = route(request.path, headers)
+        if isinstance(outcome, Rejection):
+            return self._reject(websocket, request, outcome)
+        refusal = self._auth.check(request.path, headers)
+        if refusal is not None:
+            return self._reject(websocket, request, refusal)
+        self._routes[id(websocket)] = (outcome, request.path)
+        return None
+
+    def _reject(self, websocket: WebSocket, request: Request, rejection: Rejection) -> HttpResponse:
+        response = websocket.respond(rejection.status, rejection.body())
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = "application/json"
+        logger.info("refused %s: HTTP %d %s", request.path.split("?")[0], rejection.status, rejection.code)
+        return response
+
+    @staticmethod
+    def _tag_response(websocket: WebSocket, request: Request, response: HttpResponse) -> HttpResponse:
+        """Echo the Azure client request id and add a request id, on every answer (also refusals)."""
+        headers: Headers = response.headers
+        client_request_id = request.headers.get("x-ms-client-request-id")
+        if client_request_id:
+            headers["x-ms-client-request-id"] = client_request_id
+        headers["x-request-id"] = new_id("req")
+        return response
+
+    async def _handle(self, websocket: WebSocket) -> None:
+        found = self._routes.pop(id(websocket), None)
+        if found is None:  # pragma: no cover - process_request always records a route
+            await websocket.close(1011, "no route")
+            return
+        connection = ServerConnection(websocket, found[0], found[1], self._services)
+        self.connections.append(connection)
+        try:
+            await connection.run()
+        except Exception:
+            logger.exception("local server connection failed")
+            await websocket.close(1011, "internal error")
+
+
+def _select_subprotocol(websocket: WebSocket, offered: Sequence[Subprotocol]) -> Subprotocol | None:
+    return Subprotocol("realtime") if "realtime" in offered else None

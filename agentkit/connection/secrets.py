@@ -1,0 +1,72 @@
+"""Keeping keys and tokens out of reprs, messages and logs.
+
+A `Secret` never prints its value; `redact` scrubs known secret values (raw and URL-encoded) from
+text; `RedactingLogger` does that to every record websockets logs, because at DEBUG level websockets
+writes the handshake's request line and headers (the `api-key` header, the bearer token, a key in
+the query string) into the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+
+if TYPE_CHECKING:
+    _LoggerAdapter = logging.LoggerAdapter[logging.Logger]
+else:
+    _LoggerAdapter = logging.LoggerAdapter
+
+
+class Secret:
+    """A key or token that shows itself only through `reveal()`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("a key or token must be a non-empty string")
+        self._value = value.strip()
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{MASK}')"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __reduce__(self) -> Any:
+        raise TypeError("secrets are not picklable")
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of each secret (as is, or URL-encoded) replaced by `***`."""
+    for secret in secrets:
+        if not secret:
+            continue
+        for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+            text = text.replace(form, MASK)
+    return text
+
+
+class RedactingLogger(_LoggerAdapter):
+    """A logger adapter that formats each message itself and scrubs the given secrets from it."""
+
+    def __init__(self, logger: logging.Logger, secrets: Iterable[str]) -> None:
+        super().__init__(logger, {})
+        self._secrets = tuple(s for s in secrets if s)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):
+            text = " ".join([str(msg), *map(str, args)])
+        kwargs.setdefault("stacklevel", 2)
+        self.logger.log(level, "%s", redact(text, self._secrets), **kwargs)

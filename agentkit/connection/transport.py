@@ -1,0 +1,198 @@
+"""One open Realtime WebSocket: canonical events in, canonical events out, text frames only.
+
+`open_connection` performs the handshake (turning refusals into `HandshakeError`); `RealtimeConnection`
+sends through a lock so frames never interleave, and reports the close as `ConnectionClosed`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+import anyio
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed as WsConnectionClosed
+from websockets.exceptions import (
+    ConnectionClosedOK,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+)
+from websockets.typing import Subprotocol
+
+from agentkit import __version__
+from agentkit.connection.errors import ConnectionClosed, EndpointError, HandshakeError
+from agentkit.connection.failures import http_failure, request_id_from
+from agentkit.connection.secrets import RedactingLogger, redact
+from agentkit.protocol import ClientEvent, Codec, Dialect, ProtocolError, ServerEvent
+
+logger = logging.getLogger("agentkit.connection")
+
+MAX_FRAME_BYTES = 32 * 1024 * 1024
+"""Incoming frame limit: well above a 15 MiB audio append (about 20 MiB as base64 JSON)."""
+
+_NO_CLOSE_FRAME = 1006
+
+
+@dataclass(frozen=True)
+class TransportOptions:
+    """WebSocket limits and timers; the defaults suit the Realtime services."""
+
+    open_timeout: float = 15.0
+    ping_interval: float | None = 20.0
+    ping_timeout: float | None = 20.0
+    close_timeout: float = 5.0
+    max_frame_bytes: int = MAX_FRAME_BYTES
+    max_queue: int = 64
+    """Incoming frames buffered before reading stops (back-pressure on the server)."""
+
+
+class RealtimeConnection:
+    """An open connection: `send` canonical client events, `recv` canonical server events."""
+
+    def __init__(
+        self,
+        websocket: ClientConnection,
+        codec: Codec,
+        *,
+        url: str,
+        request_id: str | None,
+        server_request_id: str | None,
+    ) -> None:
+        self._ws = websocket
+        self.codec = codec
+        self.url = url
+        """The URL connected to, without any key (safe to log)."""
+        self.request_id = request_id
+        """The `x-ms-client-request-id` we sent, else the server's request id: quote it to support."""
+        self.server_request_id = server_request_id
+        self._send_lock = anyio.Lock()
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.codec.dialect
+
+    @property
+    def subprotocol(self) -> str | None:
+        return self._ws.subprotocol
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code once closed (1006 for a drop without a close frame), else None."""
+        return self._ws.close_code
+
+    def __repr__(self) -> str:
+        state = "open" if self.close_code is None else f"closed {self.close_code}"
+        return f"<RealtimeConnection {self.url} {self.dialect.value} {state} request_id={self.request_id}>"
+
+    async def send(self, event: ClientEvent) -> None:
+        """Encode `event` in this connection's dialect and send it as one text frame."""
+        await self.send_text(self.codec.encode_client_event(event))
+
+    async def send_text(self, frame: str) -> None:
+        """Send an already-encoded frame (the relay forwards some verbatim)."""
+        async with self._send_lock:
+            try:
+                await self._ws.send(frame)
+            except WsConnectionClosed as exc:
+                raise _closed(exc) from None
+
+    async def recv(self) -> ServerEvent:
+        """The next server event (`ProtocolError` / `UnknownEvent` for frames that do not decode)."""
+        try:
+            frame = await self._ws.recv()
+        except WsConnectionClosed as exc:
+            raise _closed(exc) from None
+        if isinstance(frame, bytes):
+            return ProtocolError(message="unexpected binary frame (the Realtime API sends text)")
+        return self.codec.decode_server_event(frame)
+
+    async def __aiter__(self) -> AsyncIterator[ServerEvent]:
+        """Events until the connection closes; a normal close ends the loop, others raise."""
+        while True:
+            try:
+                yield await self.recv()
+            except ConnectionClosed as exc:
+                if exc.clean:
+                    return
+                raise
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self._ws.close(code, reason)
+
+    async def __aenter__(self) -> RealtimeConnection:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _closed(exc: WsConnectionClosed) -> ConnectionClosed:
+    frame = exc.rcvd or exc.sent
+    code = frame.code if frame is not None else _NO_CLOSE_FRAME
+    reason = frame.reason if frame is not None else ""
+    return ConnectionClosed(code, reason, clean=isinstance(exc, ConnectionClosedOK))
+
+
+async def open_connection(
+    url: str,
+    *,
+    shown_url: str,
+    codec: Codec,
+    headers: Mapping[str, str],
+    subprotocols: Sequence[str] = (),
+    secrets: Sequence[str] = (),
+    request_id: str | None = None,
+    options: TransportOptions | None = None,
+) -> RealtimeConnection:
+    """Open the WebSocket at `url` (which may carry a key; `shown_url` is what errors and logs show)."""
+    options = options or TransportOptions()
+    ws_logger = RedactingLogger(logging.getLogger("websockets.client"), secrets)
+    try:
+        websocket = await connect(
+            url,
+            additional_headers=dict(headers),
+            subprotocols=[Subprotocol(p) for p in subprotocols] or None,
+            compression=None,
+            user_agent_header=f"agentkit/{__version__}",
+            open_timeout=options.open_timeout,
+            ping_interval=options.ping_interval,
+            ping_timeout=options.ping_timeout,
+            close_timeout=options.close_timeout,
+            max_size=options.max_frame_bytes,
+            max_queue=options.max_queue,
+            logger=ws_logger,
+        )
+    except InvalidStatus as exc:
+        response = exc.response
+        raise http_failure(
+            HandshakeError,
+            "the WebSocket handshake",
+            status=response.status_code,
+            body=bytes(response.body or b""),
+            headers=response.headers,
+            sent_request_id=request_id,
+            url=shown_url,
+            secrets=secrets,
+        ) from None
+    except InvalidURI:
+        raise EndpointError(f"not a valid WebSocket URL: {shown_url}") from None
+    except (InvalidHandshake, OSError, TimeoutError) as exc:
+        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+        raise HandshakeError(
+            f"could not open the WebSocket to {shown_url} ({detail})", request_id=request_id, url=shown_url
+        ) from None
+    server_request_id = request_id_from(websocket.response.headers) if websocket.response else None
+    connection = RealtimeConnection(
+        websocket,
+        codec,
+        url=shown_url,
+        request_id=request_id or server_request_id,
+        server_request_id=server_request_id,
+    )
+    logger.debug("connected to %s (%s, request id %s)", shown_url, codec.dialect.value, connection.request_id)
+    return connection

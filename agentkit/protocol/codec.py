@@ -8,8 +8,9 @@ unknown types as `UnknownEvent` / `UnknownClientEvent`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -19,6 +20,8 @@ from agentkit.protocol import events as s
 from agentkit.protocol.dialects import Dialect
 
 _FRAME_PREVIEW = 200
+_SERVER_ONLY_SESSION_FIELDS = ("id", "expires_at")
+"""Session fields a server reports but a client must not send back in `session.update`."""
 
 _Normalizer = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -52,6 +55,45 @@ _CLIENT_NORMALIZERS: dict[type[c.ClientEvent], _Normalizer] = {
 }
 
 
+_E = TypeVar("_E", s.ServerEvent, c.ClientEvent)
+
+# The top-level `type`, when it is the frame's first key (or second, after a plain `event_id`): where
+# OpenAI and Azure put it. Anything else (a nested `type` first, escapes) takes the careful path.
+_LEADING_TYPE = r'\A\s*\{\s*(?:"event_id"\s*:\s*"[^"\\]*"\s*,\s*)?"type"\s*:\s*"([^"\\]{1,100})"'
+_LEADING_TYPE_STR = re.compile(_LEADING_TYPE)
+_LEADING_TYPE_BYTES = re.compile(_LEADING_TYPE.encode("ascii"))
+
+
+def _leading_type(frame: str | bytes) -> str | None:
+    if isinstance(frame, str):
+        match = _LEADING_TYPE_STR.match(frame)
+        return match.group(1) if match else None
+    match_bytes = _LEADING_TYPE_BYTES.match(frame)
+    return match_bytes.group(1).decode("utf-8", "replace") if match_bytes else None
+
+
+def _fast_table(
+    by_name: Mapping[str, type[_E]], normalizers: Mapping[type[_E], _Normalizer]
+) -> dict[str, type[_E]]:
+    """Wire names whose events validate straight from JSON: no shape to translate first."""
+    return {name: cls for name, cls in by_name.items() if cls not in normalizers}
+
+
+def _fast_decode(frame: str | bytes, table: Mapping[str, type[_E]]) -> _E | None:
+    """Validate the frame straight from JSON when its type needs no normalising; None otherwise.
+
+    Any failure (bad JSON, bad fields) returns None, so the careful path can explain it.
+    """
+    kind = _leading_type(frame)
+    cls = table.get(kind) if kind is not None else None
+    if cls is None:
+        return None
+    try:
+        return cls.model_validate_json(frame)
+    except ValueError:  # pydantic's ValidationError is a ValueError
+        return None
+
+
 def _short(frame: str | bytes) -> str:
     text = frame.decode("utf-8", "replace") if isinstance(frame, (bytes, bytearray)) else frame
     return text[:_FRAME_PREVIEW]
@@ -77,6 +119,10 @@ def _load(frame: str | bytes) -> dict[str, Any] | s.ProtocolError:
     return data
 
 
+_FAST_SERVER = _fast_table(d.SERVER_EVENT_BY_WIRE_NAME, _SERVER_NORMALIZERS)
+_FAST_CLIENT = _fast_table(d.CLIENT_EVENT_BY_WIRE_NAME, _CLIENT_NORMALIZERS)
+
+
 class Codec:
     """Translates between one wire dialect and agentkit's canonical events."""
 
@@ -90,6 +136,9 @@ class Codec:
 
     def decode_server_event(self, frame: str | bytes) -> s.ServerEvent:
         """One wire frame from a server -> a canonical event (never raises)."""
+        fast = _fast_decode(frame, _FAST_SERVER)
+        if fast is not None:
+            return fast
         data = _load(frame)
         if isinstance(data, s.ProtocolError):
             return data
@@ -149,6 +198,9 @@ class Codec:
 
     def decode_client_event(self, frame: str | bytes) -> c.ClientEvent | s.ProtocolError:
         """One wire frame from a client -> a canonical client event (never raises)."""
+        fast = _fast_decode(frame, _FAST_CLIENT)
+        if fast is not None:
+            return fast
         data = _load(frame)
         if isinstance(data, s.ProtocolError):
             return data
@@ -181,7 +233,10 @@ class Codec:
         body = event.model_dump(mode="json", exclude_none=True, exclude={"session", "response"})
         body = {"type": d.client_event_name(cls, self.dialect, session_type), **body}
         if isinstance(event, c.SessionUpdate):
-            session = d.session_to_wire(event.session.set_fields(), self.dialect)
+            fields = event.session.set_fields()
+            for key in _SERVER_ONLY_SESSION_FIELDS:
+                fields.pop(key, None)
+            session = d.session_to_wire(fields, self.dialect)
             if self.dialect is Dialect.PREVIEW and session_type == "transcription":
                 session.pop("type", None)
             body["session"] = session

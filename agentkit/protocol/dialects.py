@@ -127,7 +127,27 @@ _GA_INPUT_FIELDS = {
     "turn_detection": "turn_detection",
 }
 _GA_OUTPUT_FIELDS = {"format": "output_audio_format", "voice": "voice", "speed": "speed"}
-_PREVIEW_DROPS = ("type", "parallel_tool_calls", "truncation", "prompt", "id")
+_PREVIEW_DROPS = ("type", "parallel_tool_calls", "truncation", "prompt", "reasoning", "include")
+_GA_ONLY_TRANSCRIPTION = ("languages", "keywords", "delay")
+_GA_ONLY_TURN_DETECTION = ("idle_timeout_ms",)
+_TRANSCRIPTION_SESSION_FIELDS = frozenset(
+    {
+        "type",
+        "id",
+        "object",
+        "expires_at",
+        "include",
+        "input_audio_format",
+        "input_audio_transcription",
+        "input_audio_noise_reduction",
+        "turn_detection",
+    }
+)
+"""What a transcription session has: input audio settings only (no model output of any kind)."""
+
+
+def _without(value: Any, keys: tuple[str, ...]) -> Any:
+    return {k: v for k, v in value.items() if k not in keys} if isinstance(value, dict) else value
 
 
 def session_from_wire(session: Any) -> Any:
@@ -155,17 +175,10 @@ def session_from_wire(session: Any) -> Any:
 
 def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """Canonical session fields that were set -> the dialect's session object."""
+    if fields.get("type") == "transcription":
+        fields = {k: v for k, v in fields.items() if k in _TRANSCRIPTION_SESSION_FIELDS}
     if dialect is Dialect.PREVIEW:
-        out = {k: v for k, v in fields.items() if k not in _PREVIEW_DROPS and k != "output_modalities"}
-        if "output_modalities" in fields:
-            out["modalities"] = modalities_to_wire(fields["output_modalities"], dialect)
-        if "max_output_tokens" in out:
-            out["max_response_output_tokens"] = out.pop("max_output_tokens")
-        if isinstance(out.get("input_audio_noise_reduction"), dict):
-            out["input_audio_noise_reduction"] = {
-                k: v for k, v in out["input_audio_noise_reduction"].items() if k == "type"
-            }
-        return out
+        return _preview_session(fields)
     out = {k: v for k, v in fields.items() if k != "temperature"}
     out.setdefault("type", "realtime")
     audio_input = {w: out.pop(k) for w, k in _GA_INPUT_FIELDS.items() if k in out}
@@ -181,19 +194,63 @@ def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
         if audio_output:
             audio["output"] = audio_output
         out["audio"] = audio
-    if out.get("type") == "transcription":
-        for key in ("output_modalities", "instructions", "tools", "tool_choice", "max_output_tokens"):
-            out.pop(key, None)
+    return out
+
+
+def _preview_session(fields: dict[str, Any]) -> dict[str, Any]:
+    transcription = fields.get("type") == "transcription"
+    drops = tuple(k for k in _PREVIEW_DROPS if not (transcription and k == "include"))
+    out = {k: v for k, v in fields.items() if k not in drops and k != "output_modalities"}
+    if "output_modalities" in fields:
+        out["modalities"] = modalities_to_wire(fields["output_modalities"], Dialect.PREVIEW)
+    if "max_output_tokens" in out:
+        out["max_response_output_tokens"] = out.pop("max_output_tokens")
+    if "input_audio_noise_reduction" in out:
+        out["input_audio_noise_reduction"] = _without(out["input_audio_noise_reduction"], ("strength",))
+    if "input_audio_transcription" in out:
+        out["input_audio_transcription"] = _without(out["input_audio_transcription"], _GA_ONLY_TRANSCRIPTION)
+    if "turn_detection" in out:
+        out["turn_detection"] = _without(out["turn_detection"], _GA_ONLY_TURN_DETECTION)
     return out
 
 
 # --- responses ----------------------------------------------------------------------------------
 
 
+def _audio_output_from_wire(out: dict[str, Any]) -> None:
+    """GA `audio.output{voice, format}` -> canonical `voice` / `output_audio_format`, in place."""
+    audio = out.pop("audio", None)
+    if isinstance(audio, dict) and isinstance(audio.get("output"), dict):
+        output = audio["output"]
+        if "voice" in output:
+            out["voice"] = output["voice"]
+        if "format" in output:
+            out["output_audio_format"] = output["format"]
+    if "output_audio_format" in out:
+        out["output_audio_format"] = format_from_wire(out["output_audio_format"])
+
+
+def _audio_output_to_wire(out: dict[str, Any], dialect: Dialect) -> None:
+    """Canonical `voice` / `output_audio_format` -> GA `audio.output{...}`, in place (preview: as is)."""
+    if dialect is Dialect.PREVIEW:
+        return
+    output: dict[str, Any] = {}
+    if "voice" in out:
+        output["voice"] = out.pop("voice")
+    if "output_audio_format" in out:
+        output["format"] = format_to_wire(out.pop("output_audio_format"), dialect)
+    if output:
+        out["audio"] = {"output": output}
+
+
 def response_from_wire(response: Any) -> Any:
-    if isinstance(response, dict) and "modalities" in response and "output_modalities" not in response:
-        return {**response, "output_modalities": modalities_from_wire(response["modalities"])}
-    return response
+    if not isinstance(response, dict):
+        return response
+    out = dict(response)
+    if "modalities" in out and "output_modalities" not in out:
+        out["output_modalities"] = modalities_from_wire(out["modalities"])
+    _audio_output_from_wire(out)
+    return out
 
 
 def response_to_wire(response: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
@@ -202,6 +259,7 @@ def response_to_wire(response: dict[str, Any], dialect: Dialect) -> dict[str, An
         out["output"] = [item_to_wire(i, dialect) for i in out["output"]]
     if dialect is Dialect.PREVIEW and "output_modalities" in out:
         out["modalities"] = modalities_to_wire(out.pop("output_modalities"), dialect)
+    _audio_output_to_wire(out, dialect)
     out.setdefault("object", "realtime.response")
     return out
 
@@ -214,15 +272,7 @@ def response_params_from_wire(params: Any) -> Any:
         out["output_modalities"] = modalities_from_wire(out.pop("modalities"))
     if "max_response_output_tokens" in out and "max_output_tokens" not in out:
         out["max_output_tokens"] = out.pop("max_response_output_tokens")
-    audio = out.pop("audio", None)
-    if isinstance(audio, dict) and isinstance(audio.get("output"), dict):
-        output = audio["output"]
-        if "voice" in output:
-            out["voice"] = output["voice"]
-        if "format" in output:
-            out["output_audio_format"] = output["format"]
-    if "output_audio_format" in out:
-        out["output_audio_format"] = format_from_wire(out["output_audio_format"])
+    _audio_output_from_wire(out)
     return out
 
 
@@ -233,15 +283,11 @@ def response_params_to_wire(params: dict[str, Any], dialect: Dialect) -> dict[st
             out["modalities"] = modalities_to_wire(out.pop("output_modalities"), dialect)
         if "max_output_tokens" in out:
             out["max_response_output_tokens"] = out.pop("max_output_tokens")
+        for key in ("parallel_tool_calls", "prompt", "reasoning"):
+            out.pop(key, None)
         return out
     out.pop("temperature", None)
-    output: dict[str, Any] = {}
-    if "voice" in out:
-        output["voice"] = out.pop("voice")
-    if "output_audio_format" in out:
-        output["format"] = format_to_wire(out.pop("output_audio_format"), dialect)
-    if output:
-        out["audio"] = {"output": output}
+    _audio_output_to_wire(out, dialect)
     return out
 
 

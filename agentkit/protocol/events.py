@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from agentkit.protocol._base import WireModel
 from agentkit.protocol.items import ContentPart, Item
@@ -92,6 +92,7 @@ class InputAudioTranscriptionDelta(ServerEvent):
     item_id: str = ""
     content_index: int | None = None
     delta: str = ""
+    logprobs: list[dict[str, Any]] | None = None
 
 
 class InputAudioTranscriptionCompleted(ServerEvent):
@@ -100,6 +101,10 @@ class InputAudioTranscriptionCompleted(ServerEvent):
     content_index: int = 0
     transcript: str = ""
     usage: dict[str, Any] | None = None
+    """`{"type": "tokens", ...}` or `{"type": "duration", "seconds": ...}`; GA servers always send it."""
+    logprobs: list[dict[str, Any]] | None = None
+    languages: list[Any] | None = None
+    """GA only: the languages detected in the audio."""
 
 
 class InputAudioTranscriptionFailed(ServerEvent):
@@ -206,14 +211,18 @@ class _InContent(_InResponse):
     content_index: int = 0
 
 
+_PART = AliasChoices("part", "content")
+"""Azure has been seen to name the part `content`; accept both."""
+
+
 class ResponseContentPartAdded(_InContent):
     kind: ClassVar[str] = "response.content_part.added"
-    part: ContentPart | None = None
+    part: ContentPart | None = Field(default=None, validation_alias=_PART)
 
 
 class ResponseContentPartDone(_InContent):
     kind: ClassVar[str] = "response.content_part.done"
-    part: ContentPart | None = None
+    part: ContentPart | None = Field(default=None, validation_alias=_PART)
 
 
 class ResponseTextDelta(_InContent):

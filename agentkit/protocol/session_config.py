@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from agentkit.protocol._base import WireModel
 from agentkit.protocol.items import Item
@@ -28,7 +28,8 @@ G711_ALAW: AudioFormat = "g711_alaw"
 class TurnDetection(WireModel):
     """Server or semantic voice activity detection; `None` in a session means manual turns."""
 
-    type: str = "server_vad"
+    type: str | None = "server_vad"
+    """`server_vad` or `semantic_vad` (some OpenAI-compatible servers report `null`)."""
     threshold: float | None = None
     prefix_padding_ms: int | None = None
     silence_duration_ms: int | None = None
@@ -42,6 +43,10 @@ class InputTranscription(WireModel):
     model: str | None = None
     language: str | None = None
     prompt: str | None = None
+    languages: list[str] | None = None
+    """GA only, like `keywords` and `delay`: the preview codec leaves them out."""
+    keywords: list[str] | None = None
+    delay: str | None = None
 
 
 class NoiseReduction(WireModel):
@@ -75,6 +80,8 @@ class SessionConfig(WireModel):
     truncation: Any = None
     include: list[str] | None = None
     prompt: Any = None
+    reasoning: dict[str, Any] | None = None
+    """GA only (reasoning models such as gpt-realtime-2): `{"effort": ...}`."""
     expires_at: int | None = None
 
     def set_fields(self) -> dict[str, Any]:
@@ -98,6 +105,10 @@ class ResponseParams(WireModel):
     metadata: dict[str, Any] | None = None
     input: list[dict[str, Any]] | None = None
     """Items or `{"type": "item_reference", "id": ...}` entries, passed through as JSON."""
+    parallel_tool_calls: bool | None = None
+    """GA only, like `prompt` and `reasoning`: the preview codec leaves them out."""
+    prompt: Any = None
+    reasoning: dict[str, Any] | None = None
 
 
 class TokenDetails(WireModel):
@@ -105,6 +116,8 @@ class TokenDetails(WireModel):
     audio_tokens: int | None = None
     image_tokens: int | None = None
     cached_tokens: int | None = None
+    cached_tokens_details: TokenDetails | None = None
+    """GA: how the cached input tokens split into text, audio and image."""
 
 
 class Usage(WireModel):
@@ -150,3 +163,11 @@ class Response(WireModel):
     metadata: dict[str, Any] | None = None
     output_modalities: list[str] | None = None
     max_output_tokens: int | Literal["inf"] | None = None
+    voice: str | dict[str, Any] | None = None
+    output_audio_format: AudioFormat | None = None
+
+    @field_validator("status_details", mode="before")
+    @classmethod
+    def _drop_malformed_status_details(cls, value: Any) -> Any:
+        # Some OpenAI-compatible servers send a placeholder string here; it carries nothing.
+        return value if value is None or isinstance(value, (dict, StatusDetails)) else None

@@ -1,0 +1,21 @@
+"""The browser voice page's files, as an allowlist a server can serve without touching the disk tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+PAGE_ASSETS: dict[str, str] = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "audio-worklet.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+"""File name -> content type; the only names a server should answer (no path is ever joined)."""
+
+
+def read_asset(name: str) -> tuple[bytes, str]:
+    """The bytes and content type of one page file; `KeyError` for any name not in `PAGE_ASSETS`."""
+    content_type = PAGE_ASSETS[name]
+    return (STATIC_DIR / name).read_bytes(), content_type

@@ -1,0 +1,49 @@
+"""`agentkit local-server` prints the URLs it serves and answers on them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import anyio
+import pytest
+from websockets.asyncio.client import connect
+
+from agentkit.cli import build_parser
+
+pytestmark = pytest.mark.anyio
+
+
+def test_the_command_is_registered() -> None:
+    args = build_parser().parse_args(["local-server", "--port", "0", "--api-key", "k"])
+    assert args.port == 0
+    assert args.api_key == "k"
+    assert callable(args.handler)
+
+
+async def test_local_server_command_serves_until_interrupted() -> None:
+    process = await anyio.open_process(
+        [sys.executable, "-m", "agentkit", "local-server", "--port", "0", "--api-key", "cli-key"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        with anyio.fail_after(20):
+            buffer = b""
+            while len(lines) < 4:
+                buffer += await process.stdout.receive()
+                lines = buffer.decode().splitlines()
+        urls = {line.split()[0]: line.split()[1] for line in lines[:4]}
+        assert set(urls) == {"openai-ga", "azure-ga", "azure-preview", "endpoint"}
+        assert "/openai/realtime?api-version=" in urls["azure-preview"]
+        assert "cli-key" not in buffer.decode()
+        async with connect(urls["openai-ga"], additional_headers={"api-key": "cli-key"}) as websocket:
+            with anyio.fail_after(5):
+                assert '"session.created"' in str(await websocket.recv())
+    finally:
+        process.send_signal(signal.SIGINT)
+        with anyio.fail_after(10):
+            code = await process.wait()
+    assert code == 0

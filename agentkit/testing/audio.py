@@ -1,18 +1,18 @@
 """Audio helpers of the local server: durations per format, G.711 conversion, and speech to send.
 
-Speech comes from `agentkit.testing.speech.synthesize` (espeak-ng where installed); when that module
-is unavailable the server sends a clearly synthetic signal of a plausible length instead.
+Speech comes from `agentkit.testing.speech.synthesize` (espeak-ng where installed, otherwise a
+clearly synthetic signal of a plausible length). `spoken()` makes speech the server will "hear" as
+its text, so audio turns work end to end without a speech recogniser.
 """
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Callable
 
-SAMPLE_RATE = 24_000
+from agentkit.testing.speech import synthesize
+
 _BYTES_PER_MS = {"pcm16": 48, "g711_ulaw": 8, "g711_alaw": 8}
-_MS_PER_CHAR = 65  # about 15 characters a second, the pace of ordinary speech
 
 
 def bytes_per_ms(audio_format: str) -> int:
@@ -23,21 +23,8 @@ def duration_ms(nbytes: int, audio_format: str) -> int:
     return nbytes // bytes_per_ms(audio_format)
 
 
-def synthetic_speech(text: str) -> bytes:
-    """A two-tone warble as long as `text` would take to say: obviously not a voice, but audible."""
-    samples = max(1, len(text)) * _MS_PER_CHAR * SAMPLE_RATE // 1000
-    values = (
-        int(6000 * math.sin(2 * math.pi * (220 if (n // 2400) % 2 else 330) * n / SAMPLE_RATE))
-        for n in range(samples)
-    )
-    return struct.pack(f"<{samples}h", *values)
-
-
 def default_synthesizer() -> Callable[[str, str | None], bytes]:
-    try:
-        from agentkit.testing.speech import synthesize
-    except ImportError:
-        return lambda text, voice: synthetic_speech(text)
+    """Speech by `agentkit.testing.speech` (espeak-ng where installed, else a synthetic signal)."""
     return lambda text, voice: synthesize(text, voice=voice)
 
 

@@ -69,7 +69,7 @@ from agentkit.testing.responder import DELTA_EVENTS, ResponseSettings, ResponseS
 from agentkit.testing.routing import Route
 from agentkit.testing.session_state import apply_update, check_wire_session, default_session
 from agentkit.testing.timing import Timing
-from agentkit.testing.turns import TurnDetector
+from agentkit.testing.vad import EnergyVAD
 
 logger = logging.getLogger("agentkit.testing.server")
 
@@ -137,7 +137,7 @@ class ServerConnection:
         """Position of the buffer's first byte in the connection's input audio stream."""
         self._stream_ms = 0
         self._speech_item: str | None = None
-        self._detector: TurnDetector | None = None
+        self._detector: EnergyVAD | None = None
         self._voice_locked = False
         self._default: _Active | None = None
         self._responses: set[_Active] = set()
@@ -338,17 +338,18 @@ class ServerConnection:
             ) from None
         fmt = self.session.input_audio_format or "pcm16"
         self._buffer.extend(data)
-        self._stream_ms += audio.duration_ms(len(data), fmt)
+        duration = audio.duration_ms(len(data), fmt)
+        self._stream_ms += duration
         detection = self.session.turn_detection
         if detection is None:
             return
         if self._detector is None:
-            self._detector = TurnDetector(detection)
+            self._detector = EnergyVAD.from_turn_detection(detection, start_ms=self._stream_ms - duration)
         for boundary in self._detector.feed(audio.decode(data, fmt)):
-            if boundary.started:
-                await self._speech_started(boundary.at_ms)
+            if boundary.kind == "speech_started":
+                await self._speech_started(boundary.audio_ms)
             elif self._speech_item is not None:
-                await self._speech_stopped(boundary.at_ms)
+                await self._speech_stopped(boundary.audio_ms)
 
     async def _speech_started(self, at_ms: int) -> None:
         self._speech_item = new_id("item")

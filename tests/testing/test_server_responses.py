@@ -146,7 +146,7 @@ async def test_function_calls_then_an_answer_from_their_outputs(dialect: Dialect
             "function_call",
         ]
         await client.expect("rate_limits.updated")
-        for call, output in zip(calls, ('{"status": "shipped"}', '{"sky": "clear"}')):
+        for call, output in zip(calls, ('{"status": "shipped"}', '{"sky": "clear"}'), strict=True):
             item = {"type": "function_call_output", "call_id": call["call_id"], "output": output}
             await client.send({"type": "conversation.item.create", "item": item})
             await client.recv()

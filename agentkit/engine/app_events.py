@@ -1,0 +1,160 @@
+"""What a session tells its application: small typed events, each stamped with the engine's `now`.
+
+These are what `async for event in session` yields and what tracing observes, so every timing fact
+(first audio, a call's start and end) is the `time` of some event. Audio stays base64 until asked.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from agentkit.protocol import ErrorDetail, StatusDetails, Usage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AppEvent:
+    time: float
+    """The `now` the engine was given with the input that produced this event."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnStarted(AppEvent):
+    """The user began a turn (text sent, audio committed, or speech detected)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseStarted(AppEvent):
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextDelta(AppEvent):
+    response_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranscriptDelta(AppEvent):
+    """Transcript of the assistant's audio."""
+
+    response_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioChunk(AppEvent):
+    response_id: str
+    item_id: str
+    audio: str
+    """Base64 audio in the session's output format, as it came off the wire."""
+
+    @property
+    def data(self) -> bytes:
+        return base64.b64decode(self.audio)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputTranscript(AppEvent):
+    """The transcript of what the user said (input audio transcription)."""
+
+    item_id: str
+    transcript: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArgumentsDelta(AppEvent):
+    """A piece of a call's arguments, with everything so far parsed best-effort (`partial`)."""
+
+    call_id: str
+    name: str
+    delta: str
+    arguments_so_far: str
+    partial: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallStarted(AppEvent):
+    call_id: str
+    name: str
+    arguments: str
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallFinished(AppEvent):
+    """The call's one output was decided (and posted, when connected)."""
+
+    call_id: str
+    name: str
+    arguments: str
+    output: str
+    status: str
+    """`ok`, `invalid_arguments`, `tool_error`, `error`, `timeout`, `cancelled` or `unknown_tool`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseFinished(AppEvent):
+    response_id: str
+    status: str
+    """The server's status, or `disconnected` when the connection dropped mid-response."""
+    usage: Usage | None = None
+    status_details: StatusDetails | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRecord:
+    call_id: str
+    name: str
+    arguments: str
+    output: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One user turn and everything the model did for it, across all its tool rounds."""
+
+    user_input: str
+    """What the user typed, or the transcript of what they said (when transcription is on)."""
+    text: str
+    """The assistant's text, or the transcript of its audio; one line per message."""
+    tool_calls: tuple[ToolCallRecord, ...]
+    usage: Usage
+    """Summed over the turn's responses."""
+    interrupted: bool
+    response_ids: tuple[str, ...]
+    started_at: float
+    ended_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnDone(AppEvent):
+    turn: Turn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interrupted(AppEvent):
+    """The user barged in (or the application interrupted): stop playing audio now."""
+
+    response_id: str | None
+    item_id: str | None
+    """The assistant item that was playing, truncated at `played_ms`."""
+    played_ms: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorReported(AppEvent):
+    error: ErrorDetail
+    fatal: bool
+    """The connection cannot go on (e.g. `session_expired`): the shell reconnects or closes."""
+    handled: bool = False
+    """The engine recovered by itself (e.g. retried a `response.create` that raced server VAD)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reconnected(AppEvent):
+    replayed_items: int

@@ -1,0 +1,889 @@
+"""The turn engine: canonical server events, tool results and application commands in; actions out.
+
+Everything that decides what a session does next lives in this file:
+
+- A function call starts at its `function_call_arguments.done` (not at `output_item.done` or
+  `response.done`), found by its item, never by arrival order. The preview dialect's `.done` has no
+  `name`: the name then comes from `output_item.added` (or, failing that, `output_item.done`).
+- Every call gets exactly one output: the tool's, or a cancellation the engine writes itself when the
+  call's item or response ends `cancelled` / `incomplete` / `failed`, on interruption (per tool), on a
+  lost connection before its arguments were complete, and on close. A second call with a known
+  `call_id` is ignored; a result for a settled call is dropped.
+- At most one `response.create` per tool batch (the calls of one response), sent only once that
+  response is done, every call of it has its output posted, and no response is active or being
+  created. A `conversation_already_has_active_response` error for our own `response.create` is
+  recovered: skipped when the response that beat it already saw the outputs, otherwise retried once
+  the active response ends. A batch overtaken by a new user turn asks for no follow-up of its own.
+- Barge-in stops the old response's audio, truncates what was not heard, cancels the response when
+  the server does not, and cancels the running calls whose policy says so.
+- Errors are reported and the engine goes on. The conversation is recorded so that a new connection
+  can be given it back (`reconnected`).
+
+This file never knows about sockets, wire dialects, clocks, threads or the tools package: frames
+arrive decoded, time arrives as `now`, and a tool is a name with a `CallPolicy`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentkit.engine.actions import Action, CallPolicy, CancelCall, Emit, Send, StartCall
+from agentkit.engine.app_events import (
+    ArgumentsDelta,
+    AudioChunk,
+    ErrorReported,
+    InputTranscript,
+    Interrupted,
+    Reconnected,
+    ResponseFinished,
+    ResponseStarted,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TranscriptDelta,
+    TurnDone,
+    TurnStarted,
+)
+from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
+from agentkit.engine.playback import Playback, audio_ms
+from agentkit.engine.record import ConversationRecord
+from agentkit.engine.turns import TurnBuilder, add_usage
+from agentkit.protocol import (
+    ClientEvent,
+    ConversationItemAdded,
+    ConversationItemCreate,
+    ConversationItemDeleted,
+    ConversationItemDone,
+    ConversationItemTruncate,
+    ErrorDetail,
+    ErrorEvent,
+    FunctionCallItem,
+    FunctionCallOutputItem,
+    InputAudioBufferAppend,
+    InputAudioBufferCommit,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStarted,
+    InputAudioTranscriptionCompleted,
+    MessageItem,
+    Response,
+    ResponseAudioDelta,
+    ResponseAudioTranscriptDelta,
+    ResponseAudioTranscriptDone,
+    ResponseCancel,
+    ResponseCreate,
+    ResponseCreated,
+    ResponseDone,
+    ResponseFunctionCallArgumentsDelta,
+    ResponseFunctionCallArgumentsDone,
+    ResponseOutputItemAdded,
+    ResponseOutputItemDone,
+    ResponseParams,
+    ResponseTextDelta,
+    ResponseTextDone,
+    ServerEvent,
+    SessionConfig,
+    SessionCreated,
+    SessionUpdate,
+    SessionUpdated,
+    StatusDetails,
+    TurnDetection,
+    Usage,
+    event_id,
+    user_text,
+)
+
+ACTIVE_RESPONSE_CODE = "conversation_already_has_active_response"
+FATAL_ERROR_CODES = frozenset({"session_expired", "beta_api_shape_disabled", "invalid_beta"})
+"""Codes after which this connection cannot go on (the shell reconnects or closes)."""
+_ENDED_BADLY = frozenset({"cancelled", "incomplete", "failed"})
+_MAY_FOLLOW_UP = frozenset({"completed", "disconnected"})
+
+
+def default_policy(name: str) -> CallPolicy:
+    return CallPolicy()
+
+
+def is_active_response_error(error: ErrorDetail) -> bool:
+    """The server refused a `response.create` because a response is running (early servers: no code)."""
+    if error.code == ACTIVE_RESPONSE_CODE:
+        return True
+    return error.code is None and "active response" in error.message.lower()
+
+
+@dataclass(eq=False)
+class _Response:
+    id: str
+    created_seq: int
+    turn: TurnBuilder | None = None
+    calls: list[ToolCall] = field(default_factory=list)
+    done: bool = False
+    status: str = "in_progress"
+    interrupted: bool = False
+    """Barge-in hit it while it ran: no more audio or text from it, and no new calls start."""
+    superseded: bool = False
+    """A new user turn began before its follow-up: its outputs are posted without one."""
+    followed_up: bool = False
+
+
+@dataclass(eq=False)
+class _Create:
+    """A `response.create` we sent, until we know whether the server took it."""
+
+    event_id: str
+    params: ResponseParams | None
+    batches: list[_Response]
+    from_app: bool
+    response_id: str | None = None
+
+
+class EngineClosed(RuntimeError):
+    """An application command reached an engine that was already closed."""
+
+
+class TurnEngine:
+    """A pure state machine for one Realtime session (it outlives reconnects, not `close`).
+
+    Every method takes the current time and returns the actions to carry out, in order.
+    """
+
+    def __init__(
+        self,
+        session: SessionConfig | None = None,
+        *,
+        policy: Callable[[str], CallPolicy] = default_policy,
+        new_event_id: Callable[[], str] = event_id,
+    ) -> None:
+        self._config = session if session is not None else SessionConfig()
+        self._policy = policy
+        self._new_event_id = new_event_id
+        self._seq = 0
+        self._connected = False
+        self._closed = False
+        self._server_session = SessionConfig()
+        self._responses: dict[str, _Response] = {}
+        self._retired: set[str] = set()
+        self._calls: dict[str, ToolCall] = {}
+        self._calls_by_item: dict[str, ToolCall] = {}
+        self._app_requests: deque[ResponseParams | None] = deque()
+        self._in_flight: _Create | None = None
+        self._attributed: dict[str, _Create] = {}
+        self._cancel_ids: deque[str] = deque(maxlen=16)
+        self._server_busy = False
+        self._turn: TurnBuilder | None = None
+        self._playback = Playback()
+        self._record = ConversationRecord()
+        self._handlers: dict[type[ServerEvent], Callable[[Any, float, list[Action]], None]] = {
+            SessionCreated: self._on_session,
+            SessionUpdated: self._on_session,
+            ErrorEvent: self._on_error,
+            ResponseCreated: self._on_response_created,
+            ResponseDone: self._on_response_done,
+            ResponseOutputItemAdded: self._on_output_item_added,
+            ResponseOutputItemDone: self._on_output_item_done,
+            ResponseFunctionCallArgumentsDelta: self._on_arguments_delta,
+            ResponseFunctionCallArgumentsDone: self._on_arguments_done,
+            ResponseAudioDelta: self._on_audio_delta,
+            ResponseAudioTranscriptDelta: self._on_text_delta,
+            ResponseTextDelta: self._on_text_delta,
+            ResponseAudioTranscriptDone: self._on_text_done,
+            ResponseTextDone: self._on_text_done,
+            ConversationItemAdded: self._on_item_added,
+            ConversationItemDone: self._on_item_added,
+            ConversationItemDeleted: self._on_item_deleted,
+            InputAudioBufferCommitted: self._on_committed,
+            InputAudioBufferSpeechStarted: self._on_speech_started,
+            InputAudioTranscriptionCompleted: self._on_input_transcript,
+        }
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "connected" if self._connected else "disconnected"
+        return f"<TurnEngine {state} responses={len(self._responses)} calls={len(self._calls)}>"
+
+    # -- what the shell may ask ------------------------------------------------------------------
+
+    @property
+    def config(self) -> SessionConfig:
+        """The session configuration as sent so far (what a reconnect sends again)."""
+        return self._config
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def response_active(self) -> bool:
+        return self._in_flight is not None or any(not r.done for r in self._responses.values())
+
+    @property
+    def running_calls(self) -> tuple[str, ...]:
+        return tuple(c.call_id for c in self._calls.values() if c.phase is Phase.RUNNING)
+
+    # -- connection ------------------------------------------------------------------------------
+
+    def connected(self, now: float) -> list[Action]:
+        """The first connection is open: configure the session."""
+        self._check_open()
+        self._connected = True
+        return [self._send(SessionUpdate(session=self._config))]
+
+    def connection_lost(self, now: float) -> list[Action]:
+        """The socket is gone: responses in progress end, calls still streaming are given up."""
+        if not self._connected:
+            return []
+        self._connected = False
+        out: list[Action] = []
+        if self._in_flight is not None:
+            self._recover_create(self._in_flight, None)
+            self._in_flight = None
+        self._attributed.clear()
+        self._cancel_ids.clear()
+        self._server_busy = False
+        for response in list(self._responses.values()):
+            if not response.done:
+                self._finish_response(response, "disconnected", None, None, now, out)
+        for call in self._calls.values():
+            call.posted = False
+            call.acked_seq = None
+        self._playback.reset()
+        self._advance(now, out)
+        return out
+
+    def reconnected(self, now: float) -> list[Action]:
+        """A new connection is open: configure it, replay the conversation, then carry on."""
+        self._check_open()
+        self._connected = True
+        out: list[Action] = [self._send(SessionUpdate(session=self._config))]
+        items = self._record.replay()
+        out.extend(self._send(ConversationItemCreate(item=item)) for item in items)
+        for call in self._calls.values():
+            if call.phase is Phase.SETTLED:
+                call.posted = True
+        out.append(Emit(Reconnected(time=now, replayed_items=len(items))))
+        self._advance(now, out)
+        return out
+
+    def close(self, now: float) -> list[Action]:
+        """The session ends: every unsettled call is cancelled and answered; nothing stays pending."""
+        if self._closed:
+            return []
+        out: list[Action] = []
+        for call in list(self._calls.values()):
+            self._cancel_call(call, "session closed", now, out)
+        self._app_requests.clear()
+        self._in_flight = None
+        self._closed = True
+        return out
+
+    # -- application commands --------------------------------------------------------------------
+
+    def send_text(
+        self, text: str, now: float, *, respond: bool = True, params: ResponseParams | None = None
+    ) -> list[Action]:
+        """A user message; with `respond`, one response to it (queued while another is active)."""
+        self._check_open()
+        out: list[Action] = []
+        turn = self._begin_turn(now, out)
+        turn.user_input.append(text)
+        self._record.user_text(text)
+        self._post(out, ConversationItemCreate(item=user_text(text)))
+        if respond:
+            self._app_requests.append(params)
+        self._advance(now, out)
+        return out
+
+    def append_audio(self, audio: bytes, now: float) -> list[Action]:
+        self._check_open()
+        out: list[Action] = []
+        self._post(out, InputAudioBufferAppend.from_bytes(audio))
+        return out
+
+    def commit_audio(
+        self, now: float, *, respond: bool = True, params: ResponseParams | None = None
+    ) -> list[Action]:
+        """End of the user's spoken input (manual turns); with `respond`, ask for a response."""
+        self._check_open()
+        out: list[Action] = []
+        self._begin_turn(now, out)
+        self._post(out, InputAudioBufferCommit())
+        if respond:
+            self._app_requests.append(params)
+        self._advance(now, out)
+        return out
+
+    def request_response(self, now: float, params: ResponseParams | None = None) -> list[Action]:
+        """Ask for a response: sent at once when none is active, else when the active one ends."""
+        self._check_open()
+        out: list[Action] = []
+        self._app_requests.append(params)
+        self._advance(now, out)
+        return out
+
+    def cancel_response(self, now: float) -> list[Action]:
+        """Cancel the active response (nothing is truncated: see `interrupt` for barge-in)."""
+        self._check_open()
+        out: list[Action] = []
+        active = self._active()
+        if active is not None:
+            self._cancel_on_server(active, out)
+        return out
+
+    def interrupt(self, now: float, *, played_ms: int | None = None) -> list[Action]:
+        """The application interrupts: like a barge-in, but the engine always cancels the response.
+
+        `played_ms`: how far playback got into the item that was playing, when the application knows.
+        """
+        self._check_open()
+        out: list[Action] = []
+        self._interrupt(now, out, server_cancels=False, played_ms=played_ms)
+        self._advance(now, out)
+        return out
+
+    def playback(self, item_id: str, played_ms: int, now: float) -> list[Action]:
+        """The application reports how much of an assistant item it has played so far."""
+        self._playback.reported(item_id, played_ms)
+        return []
+
+    def update_session(self, update: SessionConfig, now: float) -> list[Action]:
+        """Change instructions, tools or any other setting: the fields set in `update` only."""
+        self._check_open()
+        merged = {**self._config.model_dump(exclude_unset=True), **update.model_dump(exclude_unset=True)}
+        self._config = SessionConfig.model_validate(merged)
+        out: list[Action] = []
+        self._post(out, SessionUpdate(session=update))
+        return out
+
+    # -- inputs from the server and the tool runner ----------------------------------------------
+
+    def receive(self, event: ServerEvent, now: float) -> list[Action]:
+        """One canonical server event; events the engine has no rule for are ignored."""
+        handler = self._handlers.get(type(event))
+        if handler is None or self._closed:
+            return []
+        self._seq += 1
+        out: list[Action] = []
+        handler(event, now, out)
+        return out
+
+    def call_finished(self, call_id: str, output: str, *, status: str, now: float) -> list[Action]:
+        """The shell's run of a call ended; a result for a call already settled is dropped."""
+        call = self._calls.get(call_id)
+        if call is None or call.phase is not Phase.RUNNING or self._closed:
+            return []
+        out: list[Action] = []
+        self._settle(call, output, status, now, out)
+        self._advance(now, out)
+        return out
+
+    # -- server event handlers -------------------------------------------------------------------
+
+    def _on_session(self, event: SessionCreated | SessionUpdated, now: float, out: list[Action]) -> None:
+        reported = event.session.model_dump(exclude_unset=True)
+        merged = {**self._server_session.model_dump(exclude_unset=True), **reported}
+        self._server_session = SessionConfig.model_validate(merged)
+
+    def _on_error(self, event: ErrorEvent, now: float, out: list[Action]) -> None:
+        error = event.error
+        handled = False
+        create = None
+        if error.event_id is not None:
+            if self._in_flight is not None and self._in_flight.event_id == error.event_id:
+                create, self._in_flight = self._in_flight, None
+            else:
+                create = self._attributed.pop(error.event_id, None)
+            if error.event_id in self._cancel_ids and error.code == "response_cancel_not_active":
+                handled = True
+        if create is not None and is_active_response_error(error):
+            handled = True
+            winner = self._responses.get(create.response_id or "") or self._active()
+            if winner is None:
+                self._server_busy = True  # a response we never saw is running: wait for a response.done
+            self._recover_create(create, winner)
+        fatal = error.code in FATAL_ERROR_CODES
+        out.append(Emit(ErrorReported(time=now, error=error, fatal=fatal, handled=handled)))
+        self._advance(now, out)
+
+    def _on_response_created(self, event: ResponseCreated, now: float, out: list[Action]) -> None:
+        response_id = event.response.id
+        if not response_id or response_id in self._responses or response_id in self._retired:
+            return
+        response = _Response(response_id, self._seq)
+        create = self._in_flight
+        if create is not None:  # most likely ours; an error naming our event_id says otherwise
+            self._in_flight = None
+            create.response_id = response_id
+            self._attributed[create.event_id] = create
+        else:  # the server started it (VAD): it already sees every output it acknowledged
+            for batch in self._responses.values():
+                if self._ready(batch) and self._saw_outputs(response, batch):
+                    batch.followed_up = True
+        self._responses[response_id] = response
+        turn = self._turn if self._turn is not None else self._begin_turn(now, out)
+        response.turn = turn
+        turn.response_ids.append(response_id)
+        out.append(Emit(ResponseStarted(time=now, response_id=response_id)))
+
+    def _on_response_done(self, event: ResponseDone, now: float, out: list[Action]) -> None:
+        done = event.response
+        self._server_busy = False
+        response = self._ensure_response(done.id, now, out)
+        if response is not None and not response.done:
+            for index, item in enumerate(done.output):
+                if isinstance(item, FunctionCallItem):
+                    call = self._call_at(done.id, index, item.id, item.call_id, now, out)
+                    if call is not None:
+                        self._complete_from_item(call, item)
+                elif isinstance(item, MessageItem) and item.role == "assistant" and item.id:
+                    self._record.assistant_final(item.id, item.text)
+                    if response.turn is not None:
+                        response.turn.add_message(item.id)
+            self._finish_response(response, done.status, done.usage, done.status_details, now, out)
+        self._advance(now, out)
+
+    def _on_output_item_added(self, event: ResponseOutputItemAdded, now: float, out: list[Action]) -> None:
+        item = event.item
+        if isinstance(item, FunctionCallItem):
+            call = self._call_at(event.response_id, event.output_index, item.id, item.call_id, now, out)
+            if call is not None and not call.name:
+                call.name = item.name
+        elif isinstance(item, MessageItem) and item.role == "assistant" and item.id:
+            response = self._ensure_response(event.response_id, now, out)
+            if response is not None:
+                self._record.assistant_final(item.id, "")
+                if response.turn is not None:
+                    response.turn.add_message(item.id)
+
+    def _on_output_item_done(self, event: ResponseOutputItemDone, now: float, out: list[Action]) -> None:
+        item = event.item
+        if isinstance(item, MessageItem) and item.role == "assistant" and item.id:
+            self._record.assistant_final(item.id, item.text)
+            return
+        if not isinstance(item, FunctionCallItem):
+            return
+        call = self._call_at(event.response_id, event.output_index, item.id, item.call_id, now, out)
+        if call is None or call.phase is Phase.SETTLED:
+            return
+        self._complete_from_item(call, item)
+        if item.status in _ENDED_BADLY:
+            self._cancel_call(call, f"its item ended {item.status}", now, out)
+        else:
+            self._try_start(call, now, out)
+        self._advance(now, out)
+
+    def _on_arguments_delta(
+        self, event: ResponseFunctionCallArgumentsDelta, now: float, out: list[Action]
+    ) -> None:
+        call = self._call_at(event.response_id, event.output_index, event.item_id, event.call_id, now, out)
+        if call is None or call.arguments_done or call.phase is not Phase.STREAMING:
+            return
+        call.arguments += event.delta
+        partial = parse_partial(call.arguments)
+        out.append(
+            Emit(
+                ArgumentsDelta(
+                    time=now,
+                    call_id=call.call_id,
+                    name=call.name,
+                    delta=event.delta,
+                    arguments_so_far=call.arguments,
+                    partial=partial,
+                )
+            )
+        )
+
+    def _on_arguments_done(
+        self, event: ResponseFunctionCallArgumentsDone, now: float, out: list[Action]
+    ) -> None:
+        call = self._call_at(event.response_id, event.output_index, event.item_id, event.call_id, now, out)
+        if call is None or call.phase is not Phase.STREAMING:
+            return
+        call.arguments = event.arguments or call.arguments
+        call.arguments_done = True
+        call.name = call.name or (event.name or "")
+        self._try_start(call, now, out)
+        self._advance(now, out)
+
+    def _on_audio_delta(self, event: ResponseAudioDelta, now: float, out: list[Action]) -> None:
+        response = self._responses.get(event.response_id) or self._ensure_response(
+            event.response_id, now, out
+        )
+        if response is None or response.interrupted:
+            return
+        format_ = self._config.output_audio_format or self._server_session.output_audio_format
+        self._playback.received(event.item_id, event.response_id, audio_ms(event.delta, format_), now)
+        out.append(
+            Emit(
+                AudioChunk(time=now, response_id=event.response_id, item_id=event.item_id, audio=event.delta)
+            )
+        )
+
+    def _on_text_delta(
+        self, event: ResponseTextDelta | ResponseAudioTranscriptDelta, now: float, out: list[Action]
+    ) -> None:
+        response = self._responses.get(event.response_id) or self._ensure_response(
+            event.response_id, now, out
+        )
+        if response is None or not event.item_id:
+            return
+        self._record.assistant_delta(event.item_id, event.delta)
+        if response.turn is not None:
+            response.turn.add_message(event.item_id)
+        if response.interrupted:
+            return
+        kind = TextDelta if isinstance(event, ResponseTextDelta) else TranscriptDelta
+        out.append(
+            Emit(kind(time=now, response_id=event.response_id, item_id=event.item_id, delta=event.delta))
+        )
+
+    def _on_text_done(
+        self, event: ResponseTextDone | ResponseAudioTranscriptDone, now: float, out: list[Action]
+    ) -> None:
+        text = event.text if isinstance(event, ResponseTextDone) else event.transcript
+        self._record.assistant_final(event.item_id, text)
+
+    def _on_item_added(
+        self, event: ConversationItemAdded | ConversationItemDone, now: float, out: list[Action]
+    ) -> None:
+        item = event.item
+        if isinstance(item, FunctionCallOutputItem):
+            call = self._calls.get(item.call_id)
+            if call is not None and call.acked_seq is None:
+                call.acked_seq = self._seq
+
+    def _on_item_deleted(self, event: ConversationItemDeleted, now: float, out: list[Action]) -> None:
+        self._record.delete(event.item_id)
+
+    def _on_committed(self, event: InputAudioBufferCommitted, now: float, out: list[Action]) -> None:
+        if event.item_id:
+            self._record.user_audio(event.item_id)
+
+    def _on_input_transcript(
+        self, event: InputAudioTranscriptionCompleted, now: float, out: list[Action]
+    ) -> None:
+        self._record.user_transcript(event.item_id, event.transcript)
+        if self._turn is not None:
+            self._turn.user_input.append(event.transcript)
+        out.append(Emit(InputTranscript(time=now, item_id=event.item_id, transcript=event.transcript)))
+
+    def _on_speech_started(self, event: InputAudioBufferSpeechStarted, now: float, out: list[Action]) -> None:
+        self._interrupt(now, out, server_cancels=self._server_cancels_on_speech(), played_ms=None)
+        self._begin_turn(now, out)
+        self._advance(now, out)
+
+    # -- responses and the follow-up rule --------------------------------------------------------
+
+    def _ensure_response(self, response_id: str, now: float, out: list[Action]) -> _Response | None:
+        """The response an event belongs to; one never announced is taken as started now."""
+        response = self._responses.get(response_id)
+        if response is None and response_id and response_id not in self._retired:
+            self._on_response_created(ResponseCreated(response=Response(id=response_id)), now, out)
+            response = self._responses.get(response_id)
+        return response
+
+    def _active(self) -> _Response | None:
+        return next((r for r in reversed(self._responses.values()) if not r.done), None)
+
+    def _finish_response(
+        self,
+        response: _Response,
+        status: str,
+        usage: Usage | None,
+        details: StatusDetails | None,
+        now: float,
+        out: list[Action],
+    ) -> None:
+        response.done = True
+        response.status = status
+        for key in [k for k, c in self._attributed.items() if c.response_id == response.id]:
+            del self._attributed[key]
+        if response.turn is not None and usage is not None:
+            response.turn.usage = add_usage(response.turn.usage, usage)
+        for call in response.calls:
+            if status in _ENDED_BADLY:
+                self._cancel_call(call, f"its response ended {status}", now, out)
+            elif status == "disconnected":
+                if call.phase is Phase.STREAMING:
+                    self._cancel_call(call, "the connection was lost", now, out)
+                    self._record.drop_call(call.call_id)
+            else:
+                call.arguments_done = True
+                self._try_start(call, now, out, name_required=False)
+        out.append(
+            Emit(
+                ResponseFinished(
+                    time=now, response_id=response.id, status=status, usage=usage, status_details=details
+                )
+            )
+        )
+
+    def _wants_follow_up(self, response: _Response) -> bool:
+        return (
+            response.done
+            and response.status in _MAY_FOLLOW_UP
+            and not response.superseded
+            and not response.followed_up
+            and any(c.wants_follow_up for c in response.calls)
+        )
+
+    def _ready(self, response: _Response) -> bool:
+        return self._wants_follow_up(response) and all(c.posted for c in response.calls)
+
+    @staticmethod
+    def _saw_outputs(response: _Response, batch: _Response) -> bool:
+        """Whether `response` was created after the server acknowledged every output of `batch`."""
+        return all(c.acked_seq is not None and c.acked_seq < response.created_seq for c in batch.calls)
+
+    def _recover_create(self, create: _Create, winner: _Response | None) -> None:
+        """Our `response.create` did not start a response: put back what it was for."""
+        if create.from_app:
+            self._app_requests.appendleft(create.params)
+        for batch in create.batches:
+            if winner is None or not self._saw_outputs(winner, batch):
+                batch.followed_up = False
+
+    def _pump(self, out: list[Action]) -> None:
+        """Send the next `response.create` if one is due and nothing is active."""
+        if not self._connected or self._in_flight is not None or self._server_busy:
+            return
+        if any(not r.done for r in self._responses.values()):
+            return
+        ready = [r for r in self._responses.values() if self._ready(r)]
+        if self._app_requests:
+            params, from_app = self._app_requests.popleft(), True
+        elif ready:
+            params, from_app = None, False
+        else:
+            return
+        for batch in ready:
+            batch.followed_up = True
+        send = self._send(ResponseCreate(response=params))
+        self._in_flight = _Create(send.event.event_id or "", params, ready, from_app)
+        out.append(send)
+
+    def _advance(self, now: float, out: list[Action]) -> None:
+        """After any change of state: send what is due, forget what is over, close a finished turn."""
+        if self._closed:
+            return
+        self._pump(out)
+        for response in [r for r in self._responses.values() if self._retirable(r)]:
+            del self._responses[response.id]
+            self._retired.add(response.id)
+            for call in response.calls:
+                self._calls_by_item.pop(call.item_key, None)
+        turn = self._turn
+        if (
+            turn is not None
+            and turn.response_ids
+            and self._in_flight is None
+            and not self._app_requests
+            and not any(r.turn is turn for r in self._responses.values())
+        ):
+            self._finish_turn(turn, now, out)
+
+    def _retirable(self, response: _Response) -> bool:
+        return (
+            response.done
+            and all(c.phase is Phase.SETTLED for c in response.calls)
+            and not self._wants_follow_up(response)
+            and response.id not in {c.response_id for c in self._attributed.values()}
+        )
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    def _call_at(
+        self,
+        response_id: str,
+        output_index: int,
+        item_id: str | None,
+        call_id: str,
+        now: float,
+        out: list[Action],
+    ) -> ToolCall | None:
+        """The call an event is about, found by its item; None for duplicates and unknowables."""
+        key = item_key(item_id, response_id, output_index)
+        call = self._calls_by_item.get(key)
+        if call is not None:
+            return call
+        known = self._calls.get(call_id) if call_id else None
+        if known is not None:
+            other_item = bool(item_id and known.item_id and item_id != known.item_id)
+            if known.response_id != response_id or other_item:
+                return None  # a duplicate call_id: ignored
+            self._calls_by_item[key] = known  # the same call, named another way by this event
+            known.item_id = known.item_id or item_id or ""
+            return known
+        response = self._ensure_response(response_id, now, out)
+        if response is None or not call_id:
+            return None
+        call = ToolCall(call_id, key, response_id, item_id or "")
+        self._calls[call_id] = call
+        self._calls_by_item[key] = call
+        response.calls.append(call)
+        if response.turn is not None:
+            response.turn.calls.append(call)
+        self._record.call(call_id)
+        return call
+
+    @staticmethod
+    def _complete_from_item(call: ToolCall, item: FunctionCallItem) -> None:
+        call.name = call.name or item.name
+        if not call.arguments_done:
+            call.arguments = item.arguments or call.arguments
+            call.arguments_done = True
+
+    def _try_start(
+        self, call: ToolCall, now: float, out: list[Action], *, name_required: bool = True
+    ) -> None:
+        if call.phase is not Phase.STREAMING or not call.arguments_done:
+            return
+        if name_required and not call.name:
+            return  # preview: wait for the item to tell the name
+        response = self._responses.get(call.response_id)
+        if response is not None and response.interrupted:
+            self._cancel_call(call, "the user interrupted", now, out)
+            return
+        call.phase = Phase.RUNNING
+        call.policy = self._policy(call.name)
+        self._record.call(call.call_id, call.name, call.arguments)
+        out.append(StartCall(call.call_id, call.name, call.arguments, call.response_id))
+        out.append(
+            Emit(
+                ToolCallStarted(
+                    time=now,
+                    call_id=call.call_id,
+                    name=call.name,
+                    arguments=call.arguments,
+                    response_id=call.response_id,
+                )
+            )
+        )
+
+    def _cancel_call(self, call: ToolCall, reason: str, now: float, out: list[Action]) -> None:
+        if call.phase is Phase.SETTLED:
+            return
+        if call.phase is Phase.RUNNING:
+            out.append(CancelCall(call.call_id, reason))
+        self._settle(call, cancelled_output(reason), "cancelled", now, out)
+
+    def _settle(self, call: ToolCall, output: str, status: str, now: float, out: list[Action]) -> None:
+        call.phase = Phase.SETTLED
+        call.output = output
+        call.status = status
+        self._record.call(call.call_id, call.name, call.arguments)
+        self._record.call_output(call.call_id, output)
+        call.posted = self._post(
+            out, ConversationItemCreate(item=FunctionCallOutputItem(call_id=call.call_id, output=output))
+        )
+        out.append(
+            Emit(
+                ToolCallFinished(
+                    time=now,
+                    call_id=call.call_id,
+                    name=call.name,
+                    arguments=call.arguments,
+                    output=output,
+                    status=status,
+                )
+            )
+        )
+
+    # -- turns and barge-in ----------------------------------------------------------------------
+
+    def _begin_turn(self, now: float, out: list[Action]) -> TurnBuilder:
+        """The user starts a turn: pending follow-ups are overtaken by it."""
+        current = self._turn
+        if current is not None and not current.has_activity:
+            return current
+        if current is not None:
+            self._finish_turn(current, now, out)
+        for response in self._responses.values():
+            if not response.followed_up:
+                response.superseded = True
+        self._turn = TurnBuilder(now)
+        out.append(Emit(TurnStarted(time=now)))
+        return self._turn
+
+    def _finish_turn(self, turn: TurnBuilder, now: float, out: list[Action]) -> None:
+        texts = [self._record.text_of(item_id) for item_id in turn.message_ids]
+        out.append(Emit(TurnDone(time=now, turn=turn.freeze(texts, now))))
+        if self._turn is turn:
+            self._turn = None
+
+    def _server_cancels_on_speech(self) -> bool:
+        """Whether server VAD cancels the response itself (`interrupt_response`, true by default)."""
+        detection: TurnDetection | None = None
+        if "turn_detection" in self._server_session.model_fields_set:
+            detection = self._server_session.turn_detection
+        elif "turn_detection" in self._config.model_fields_set:
+            detection = self._config.turn_detection
+        return detection is None or detection.interrupt_response is not False
+
+    def _interrupt(
+        self, now: float, out: list[Action], *, server_cancels: bool, played_ms: int | None
+    ) -> None:
+        active = [r for r in self._responses.values() if not r.done]
+        heard = self._playback.stop(now, played_ms)
+        if not active and not heard:
+            return
+        for response in active:
+            response.interrupted = True
+        target = active[-1] if active else None
+        first = heard[0] if heard else None
+        response_id = target.id if target is not None else first.response_id if first is not None else None
+        out.append(
+            Emit(
+                Interrupted(
+                    time=now,
+                    response_id=response_id,
+                    item_id=first.item_id if first is not None else None,
+                    played_ms=first.played_ms if first is not None else None,
+                )
+            )
+        )
+        if target is not None and not server_cancels:
+            self._cancel_on_server(target, out)
+        for cut in heard:
+            truncate = ConversationItemTruncate(
+                item_id=cut.item_id, content_index=0, audio_end_ms=cut.played_ms
+            )
+            self._post(out, truncate)
+            self._record.heard(cut.item_id, cut.played_ms / cut.received_ms if cut.received_ms else 1.0)
+        for response in list(self._responses.values()):
+            for call in response.calls:
+                if (
+                    call.phase is Phase.RUNNING
+                    and call.policy is not None
+                    and call.policy.cancel_on_interrupt
+                ):
+                    self._cancel_call(call, "the user interrupted", now, out)
+        if self._turn is not None:
+            self._turn.interrupted = True
+
+    def _cancel_on_server(self, response: _Response, out: list[Action]) -> None:
+        cancel = ResponseCancel(response_id=response.id)
+        if self._post(out, cancel) and cancel.event_id is not None:
+            self._cancel_ids.append(cancel.event_id)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def _send(self, event: ClientEvent) -> Send:
+        if event.event_id is None:
+            event.event_id = self._new_event_id()
+        return Send(event)
+
+    def _post(self, out: list[Action], event: ClientEvent) -> bool:
+        """Send when connected; while disconnected the record (replayed later) is all that counts."""
+        if not self._connected:
+            return False
+        out.append(self._send(event))
+        return True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise EngineClosed("the session is closed")

@@ -1,0 +1,118 @@
+"""The conversation as the model should remember it, kept so a new connection can be given it back.
+
+Holds, in order: user text (typed, or the transcript of spoken input), assistant text (typed, or the
+transcript of its audio, cut to what was heard after a barge-in), and function calls with their
+outputs. A new session cannot be given assistant audio, so everything is replayed as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agentkit.protocol import (
+    FunctionCallItem,
+    FunctionCallOutputItem,
+    Item,
+    assistant_text,
+    user_text,
+)
+
+
+@dataclass(eq=False)
+class _Message:
+    role: str
+    chunks: list[str] = field(default_factory=list)
+    heard_fraction: float = 1.0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    def replay_text(self) -> str:
+        text = self.text
+        return text if self.heard_fraction >= 1.0 else text[: int(len(text) * self.heard_fraction)]
+
+
+@dataclass(eq=False)
+class _Call:
+    call_id: str
+    name: str = ""
+    arguments: str = ""
+    output: str | None = None
+
+
+class ConversationRecord:
+    def __init__(self) -> None:
+        self._entries: dict[str, _Message | _Call] = {}
+        self._counter = 0
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def user_text(self, text: str) -> None:
+        self._counter += 1
+        self._entries[f"user#{self._counter}"] = _Message("user", [text])
+
+    def user_audio(self, item_id: str) -> None:
+        """Spoken input: its place in the conversation; the transcript comes later, if at all."""
+        self._entries.setdefault(item_id, _Message("user"))
+
+    def user_transcript(self, item_id: str, transcript: str) -> None:
+        entry = self._entries.setdefault(item_id, _Message("user"))
+        if isinstance(entry, _Message):
+            entry.chunks = [transcript]
+
+    def assistant_delta(self, item_id: str, delta: str) -> None:
+        entry = self._entries.setdefault(item_id, _Message("assistant"))
+        if isinstance(entry, _Message):
+            entry.chunks.append(delta)
+
+    def assistant_final(self, item_id: str, text: str) -> None:
+        entry = self._entries.setdefault(item_id, _Message("assistant"))
+        if isinstance(entry, _Message) and text:
+            entry.chunks = [text]
+
+    def text_of(self, item_id: str) -> str:
+        entry = self._entries.get(item_id)
+        return entry.text if isinstance(entry, _Message) else ""
+
+    def heard(self, item_id: str, fraction: float) -> None:
+        entry = self._entries.get(item_id)
+        if isinstance(entry, _Message):
+            entry.heard_fraction = min(max(fraction, 0.0), 1.0)
+
+    def delete(self, item_id: str) -> None:
+        self._entries.pop(item_id, None)
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def call(self, call_id: str, name: str = "", arguments: str = "") -> None:
+        entry = self._entries.setdefault(f"call#{call_id}", _Call(call_id))
+        if isinstance(entry, _Call):
+            entry.name = name or entry.name
+            entry.arguments = arguments or entry.arguments
+
+    def call_output(self, call_id: str, output: str) -> None:
+        entry = self._entries.get(f"call#{call_id}")
+        if isinstance(entry, _Call):
+            entry.output = output
+
+    def drop_call(self, call_id: str) -> None:
+        self._entries.pop(f"call#{call_id}", None)
+
+    # -- replay --------------------------------------------------------------------------------
+
+    def replay(self) -> list[Item]:
+        """The items that rebuild this conversation in a fresh session, in order."""
+        items: list[Item] = []
+        for entry in self._entries.values():
+            if isinstance(entry, _Call):
+                items.append(
+                    FunctionCallItem(call_id=entry.call_id, name=entry.name, arguments=entry.arguments)
+                )
+                if entry.output is not None:
+                    items.append(FunctionCallOutputItem(call_id=entry.call_id, output=entry.output))
+                continue
+            text = entry.replay_text()
+            if text:
+                items.append(user_text(text) if entry.role == "user" else assistant_text(text))
+        return items

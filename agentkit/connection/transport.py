@@ -6,6 +6,7 @@ sends through a lock so frames never interleave, and reports the close as `Conne
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ async def open_connection(
         ) from None
     except InvalidURI:
         raise EndpointError(f"not a valid WebSocket URL: {shown_url}") from None
-    except (InvalidHandshake, OSError, TimeoutError) as exc:
+    except (InvalidHandshake, OSError, TimeoutError, asyncio.TimeoutError) as exc:
         detail = redact(f"{type(exc).__name__}: {exc}", secrets)
         raise HandshakeError(
             f"could not open the WebSocket to {shown_url} ({detail})", request_id=request_id, url=shown_url

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 from agentkit.connection import (
     ConnectionClosed,
@@ -21,6 +23,7 @@ from agentkit.connection import (
     HandshakeError,
     RealtimeConnection,
     TokenAuth,
+    TransportOptions,
 )
 from agentkit.connection.failures import http_failure
 from agentkit.protocol import (
@@ -28,6 +31,7 @@ from agentkit.protocol import (
     Dialect,
     ErrorEvent,
     InputAudioBufferAppend,
+    ProtocolError,
     ResponseCreate,
     ResponseDone,
     ServerEvent,
@@ -383,6 +387,29 @@ async def test_unreachable_server_is_a_handshake_error_without_status() -> None:
     error = await connect_error(Endpoint.custom(f"ws://127.0.0.1:{port}/v1/realtime?model=m", api_key=KEY))
     assert error.status is None
     assert f"127.0.0.1:{port}" in str(error)
+
+
+async def test_a_server_that_never_answers_times_out() -> None:
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    endpoint = Endpoint.custom(f"ws://127.0.0.1:{port}/v1/realtime?model=m", api_key=KEY)
+    async with listener:
+        with anyio.fail_after(5), pytest.raises(HandshakeError, match="could not open") as caught:
+            await endpoint.connect(TransportOptions(open_timeout=0.2))
+    assert caught.value.status is None
+
+
+async def test_binary_frames_decode_to_protocol_errors() -> None:
+    async def handler(websocket: ServerConnection) -> None:
+        await websocket.send(b"\x00\x01")
+        await websocket.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as ws_server:
+        port = next(iter(ws_server.sockets)).getsockname()[1]
+        async with Endpoint.custom(f"ws://127.0.0.1:{port}/").connect() as conn:
+            event = await first_event(conn)
+    assert isinstance(event, ProtocolError)
+    assert "binary frame" in event.message
 
 
 async def test_credential_failure_says_how_to_sign_in() -> None:

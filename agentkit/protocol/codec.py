@@ -90,7 +90,7 @@ def _fast_decode(frame: str | bytes, table: Mapping[str, type[_E]]) -> _E | None
         return None
     try:
         return cls.model_validate_json(frame)
-    except ValueError:  # pydantic's ValidationError is a ValueError
+    except (ValueError, TypeError, AttributeError):  # ValidationError is a ValueError
         return None
 
 

@@ -163,7 +163,7 @@ _KNOWN_ITEMS = {"message", "function_call", "function_call_output"}
 
 def _item_tag(value: Any) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in _KNOWN_ITEMS else "unknown"
+    return kind if isinstance(kind, str) and kind in _KNOWN_ITEMS else "unknown"
 
 
 Item = Annotated[

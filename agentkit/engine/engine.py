@@ -423,8 +423,8 @@ class TurnEngine:
             for batch in self._responses.values():
                 if self._ready(batch) and self._saw_outputs(response, batch):
                     batch.followed_up = True
-        self._responses[response_id] = response
         turn = self._turn if self._turn is not None else self._begin_turn(now, out)
+        self._responses[response_id] = response
         response.turn = turn
         turn.response_ids.append(response_id)
         out.append(Emit(ResponseStarted(time=now, response_id=response_id)))
@@ -671,7 +671,9 @@ class TurnEngine:
         if self._closed:
             return
         self._pump(out)
-        for response in [r for r in self._responses.values() if self._retirable(r)]:
+        creates = [*self._attributed.values(), *([self._in_flight] if self._in_flight else [])]
+        unsure = {c.response_id for c in creates} | {b.id for c in creates for b in c.batches}
+        for response in [r for r in self._responses.values() if r.id not in unsure and self._retirable(r)]:
             del self._responses[response.id]
             self._retired.add(response.id)
             for call in response.calls:
@@ -691,7 +693,6 @@ class TurnEngine:
             response.done
             and all(c.phase is Phase.SETTLED for c in response.calls)
             and not self._wants_follow_up(response)
-            and response.id not in {c.response_id for c in self._attributed.values()}
         )
 
     # -- calls -----------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""Plugin discovery through entry points, and the `agentkit plugins` / `agentkit tools` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentkit.cli import main
+from agentkit.tools import PluginError, discover_plugins, load_plugin
+from agentkit.tools.plugins import as_toolset
+
+MODULE = '''
+from agentkit.tools import Toolset, tool
+
+@tool
+def echo(text: str) -> str:
+    """Say it back."""
+    return text
+
+def make() -> Toolset:
+    return Toolset([echo], name="temp")
+'''
+
+
+@pytest.fixture
+def temp_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An installed-looking distribution with one good and two broken entry points."""
+    (tmp_path / "agentkit_temp_plugin.py").write_text(MODULE)
+    dist = tmp_path / "agentkit_temp_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: agentkit-temp-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[agentkit.plugins]\n"
+        "temp = agentkit_temp_plugin:make\n"
+        "zz_missing = agentkit_module_that_does_not_exist:toolset\n"
+        "zz_wrong_type = math:pi\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_discovery_reports_broken_plugins_without_hiding_others(temp_plugins: Path) -> None:
+    found = {plugin.name: plugin for plugin in discover_plugins()}
+    assert found["datetime"].toolset is not None
+    assert found["datetime"].distribution == "agentkit-datetime"
+    temp = found["temp"].toolset
+    assert temp is not None
+    assert temp.names() == ["echo"]
+    missing = found["zz_missing"]
+    assert missing.toolset is None
+    assert missing.error == "ModuleNotFoundError: No module named 'agentkit_module_that_does_not_exist'"
+    assert (
+        found["zz_wrong_type"].error
+        == "PluginError: zz_wrong_type gave float, expected a Toolset or a callable returning one"
+    )
+
+
+def test_load_plugin_by_name(temp_plugins: Path) -> None:
+    assert load_plugin("temp").names() == ["echo"]
+    with pytest.raises(PluginError, match="plugin 'zz_missing' failed to load: ModuleNotFoundError"):
+        load_plugin("zz_missing")
+    with pytest.raises(PluginError, match=r"no agentkit plugin named 'nope'; installed: .*datetime.*temp"):
+        load_plugin("nope")
+
+
+def test_as_toolset_accepts_a_single_tool() -> None:
+    from agentkit_datetime import current_time
+
+    assert as_toolset(current_time, name="one").names() == ["current_time"]
+
+
+def test_plugins_command_lists_tools_and_errors(
+    temp_plugins: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plugins"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "datetime (agentkit-datetime): current_time, shift_date, days_between, add_business_days" in lines
+    assert "temp (agentkit-temp-plugin): echo" in lines
+    assert (
+        "zz_missing (agentkit-temp-plugin): failed to load: "
+        "ModuleNotFoundError: No module named 'agentkit_module_that_does_not_exist'"
+    ) in lines
+
+
+def test_tools_command_prints_definitions(temp_plugins: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agentkit_datetime import toolset
+
+    assert main(["tools", "datetime"]) == 0
+    assert json.loads(capsys.readouterr().out) == toolset.definitions()
+    assert main(["tools", "agentkit_temp_plugin:make"]) == 0
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
+    assert main(["tools", "agentkit_temp_plugin"]) == 0
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
+    assert main(["tools", str(temp_plugins / "agentkit_temp_plugin.py")]) == 0
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
+
+
+def test_tools_command_errors(temp_plugins: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "agentkit_no_such_module_either"]) == 2
+    assert "No module named 'agentkit_no_such_module_either'" in capsys.readouterr().err
+    assert main(["tools", "zz_missing"]) == 2
+    assert "plugin 'zz_missing' failed to load" in capsys.readouterr().err
+    assert main(["tools", "json"]) == 2
+    assert "json defines no tools" in capsys.readouterr().err

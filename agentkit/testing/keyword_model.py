@@ -433,10 +433,8 @@ class KeywordModel:
 
 
 def _tools(context: ModelContext) -> list[_Tool]:
-    """The response's tools when it overrides them, else the session's; unusable entries skipped."""
-    response_tools = context.response.tools if context.response else None
-    raw = response_tools if response_tools is not None else (context.session.tools or [])
-    return [tool for tool in (_Tool.parse(entry) for entry in raw) if tool is not None]
+    """The tools on offer, unusable entries skipped."""
+    return [tool for tool in (_Tool.parse(entry) for entry in context.tools) if tool is not None]
 
 
 def _tool_choice(context: ModelContext) -> Any:

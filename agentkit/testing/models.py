@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from agentkit.protocol.items import Item
+from agentkit.protocol.items import Item, MessageItem
 from agentkit.protocol.session_config import ResponseParams, SessionConfig
 
 
@@ -42,8 +42,26 @@ class ModelContext:
     session: SessionConfig
     response: ResponseParams | None = None
 
+    @property
+    def tools(self) -> list[dict[str, Any]]:
+        """The tools on offer: the response's own list when `response.create` set one, else the session's."""
+        if self.response is not None and self.response.tools is not None:
+            return self.response.tools
+        return self.session.tools or []
+
+    @property
+    def user_text(self) -> str:
+        """The latest user message's text (an audio turn's transcript), or "" if there is none."""
+        for item in reversed(self.items):
+            if isinstance(item, MessageItem) and item.role == "user":
+                return item.text
+        return ""
+
 
 class RealtimeModel(Protocol):
+    """Anything with `respond`: called once per response, from the server's event loop, so it
+    should return promptly; what it returns is streamed in order."""
+
     def respond(self, context: ModelContext) -> Sequence[Output]: ...
 
 

@@ -101,8 +101,9 @@ class KeyAuth(Auth):
 class TokenAuth(Auth):
     """Entra ID bearer tokens from an azure-identity credential, cached and refreshed before expiry.
 
-    With no credential, azure-identity's async `DefaultAzureCredential` is created on first use (and
-    closed by `aclose`). A sync credential also works: its `get_token` runs in a worker thread.
+    With no credential, azure-identity's `DefaultAzureCredential` is created on first use (and closed
+    by `aclose`). It is the sync one, called in a worker thread: the async variants need aiohttp, which
+    agentkit does not depend on. An async credential passed in is awaited directly.
     """
 
     def __init__(
@@ -178,7 +179,7 @@ class TokenAuth(Auth):
 
 def _default_credential() -> TokenCredentialLike:
     try:
-        from azure.identity.aio import DefaultAzureCredential
+        from azure.identity import DefaultAzureCredential
     except ImportError as exc:  # pragma: no cover - azure-identity is a dependency
         raise HandshakeError("keyless Azure auth needs the azure-identity package") from exc
     credential: TokenCredentialLike = DefaultAzureCredential()

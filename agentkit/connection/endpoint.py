@@ -75,7 +75,7 @@ class Endpoint:
     ) -> Endpoint:
         """Azure OpenAI: GA (`/openai/v1/realtime?model=`) unless a `...-preview` api_version asks for
         the preview form. An API key goes in the `api-key` header; without one, Entra ID tokens come
-        from `credential` (default: azure-identity's async `DefaultAzureCredential`)."""
+        from `credential` (default: azure-identity's `DefaultAzureCredential`, called in a worker thread)."""
         if api_key and credential is not None:
             raise EndpointError("pass either api_key or credential, not both")
         url, dialect = urls.azure_realtime_url(endpoint, deployment, api_version)

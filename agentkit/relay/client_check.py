@@ -54,8 +54,23 @@ class _Refused(Exception):
         self.param = param
 
 
+_KNOWN_NAMES = frozenset(
+    {
+        *("user", "assistant", "system", "developer", "tool"),
+        *("message", "function_call", "function_call_output", "mcp_call", "mcp_list_tools"),
+        *("mcp_approval_request", "mcp_approval_response", "item_reference"),
+        *("input_text", "input_audio", "input_image", "output_text", "output_audio", "text", "audio"),
+    }
+)
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "…"
+
+
+def _name(value: str) -> str:
+    """A role or type for a refusal message: protocol names are quoted, anything else is not echoed."""
+    return value if value in _KNOWN_NAMES else "unknown"
 
 
 def check_client_frame(policy: RelayPolicy, frame: str | bytes) -> ClientEvent | Refusal:
@@ -199,9 +214,9 @@ def _check_append(policy: RelayPolicy, event: InputAudioBufferAppend) -> InputAu
 def _check_item_create(policy: RelayPolicy, event: ConversationItemCreate) -> ConversationItemCreate:
     item = event.item
     if not isinstance(item, MessageItem):
-        raise _Refused(f"the client may not create {_clip(item.type)} items", "item.type")
+        raise _Refused(f"the client may not create {_name(item.type)} items", "item.type")
     if item.role not in policy.allowed_roles:
-        raise _Refused(f"the client may not create {_clip(item.role)} messages", "item.role")
+        raise _Refused(f"the client may not create {_name(item.role)} messages", "item.role")
     if item.id is not None and len(item.id) > MAX_ID_CHARS:
         raise _Refused(f"item.id is longer than {MAX_ID_CHARS} characters", "item.id")
     if not item.content:
@@ -210,7 +225,7 @@ def _check_item_create(policy: RelayPolicy, event: ConversationItemCreate) -> Co
     for index, part in enumerate(item.content):
         where = f"item.content[{index}]"
         if part.type not in policy.allowed_content_types:
-            raise _Refused(f"content of type {_clip(part.type)} is not allowed", f"{where}.type")
+            raise _Refused(f"content of type {_name(part.type)} is not allowed", f"{where}.type")
         if isinstance(part, InputTextPart):
             text_chars += len(part.text)
         elif isinstance(part, InputAudioPart):

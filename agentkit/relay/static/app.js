@@ -1,0 +1,425 @@
+// The voice page: microphone -> relay -> model -> speaker, with a live transcript.
+//
+// It speaks the Realtime GA protocol to the relay on this page's own origin. Configuration:
+//   <meta name="agentkit-relay-path" content="realtime">   WebSocket path (relative to the page)
+//   ?ws=/other/path                                        the same, from the page's address
+//   ?ticket=... or <meta name="agentkit-relay-ticket">     short-lived ticket, sent as ?ticket=
+//   ?autostart=1                                           start without a click (for tests, kiosks)
+// Tests read and drive `window.agentkitRelay` (state, start, stop, sendText).
+
+const AUDIO_RATE = 24000;
+const CHUNK_MS = 100;
+const MAX_BUFFERED_BYTES = 1 << 20; // drop microphone audio rather than queue it behind a stalled socket
+
+const params = new URLSearchParams(location.search);
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") || null;
+const config = {
+  path: params.get("ws") || meta("agentkit-relay-path") || "realtime",
+  ticket: params.get("ticket") || meta("agentkit-relay-ticket"),
+  autostart: params.get("autostart") === "1",
+};
+if (params.has("ticket")) {
+  // The ticket is a credential: keep it out of the address bar, history and bookmarks.
+  params.delete("ticket");
+  const query = params.toString();
+  history.replaceState(null, "", location.pathname + (query ? `?${query}` : "") + location.hash);
+}
+
+const state = {
+  status: "idle", // idle | connecting | connected | closed
+  connected: false,
+  micActive: false,
+  userSpeaking: false,
+  transcript: [], // {id, role: "user" | "assistant", text, interrupted}
+  notices: [], // {callId, label, phase: "started" | "finished", ok}
+  errors: [],
+  truncations: [], // {itemId, audioEndMs}: barge-ins, with the audio actually played
+  sentAudioMs: 0,
+  droppedAudioMs: 0,
+  receivedAudioMs: 0,
+  get transcriptText() {
+    return this.transcript.map((entry) => `${entry.role}: ${entry.text}`).join("\n");
+  },
+  get playing() {
+    return playback.context !== null && playback.playHead > playback.context.currentTime;
+  },
+  get playedMs() {
+    return playedMs();
+  },
+};
+
+const ui = {
+  status: document.getElementById("status"),
+  error: document.getElementById("error"),
+  start: document.getElementById("start"),
+  stop: document.getElementById("stop"),
+  transcript: document.getElementById("transcript"),
+  notices: document.getElementById("notices"),
+  compose: document.getElementById("compose"),
+  message: document.getElementById("message"),
+};
+
+let socket = null;
+let counter = 0;
+const nextId = (prefix) => `${prefix}_${Date.now().toString(36)}${(counter += 1).toString(36)}`;
+
+// -- connection --------------------------------------------------------------------------------------
+
+function relayUrl() {
+  const url = new URL(config.path, location.href);
+  if (url.origin !== location.origin) throw new Error("The relay must be on this page's own origin.");
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  if (config.ticket) url.searchParams.set("ticket", config.ticket);
+  return url.href;
+}
+
+function setStatus(status, text) {
+  state.status = status;
+  state.connected = status === "connected";
+  ui.status.textContent = text;
+  ui.start.disabled = status === "connecting" || status === "connected";
+  ui.stop.disabled = !ui.start.disabled;
+}
+
+function showError(message) {
+  state.errors.push(message);
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+}
+
+function send(event) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+  socket.send(JSON.stringify(event));
+  return true;
+}
+
+function connect() {
+  return new Promise((resolve) => {
+    setStatus("connecting", "Connecting…");
+    try {
+      socket = new WebSocket(relayUrl());
+    } catch (error) {
+      setStatus("closed", "Not connected");
+      showError(error.message);
+      resolve(false);
+      return;
+    }
+    socket.addEventListener("open", () => {
+      setStatus("connected", "Connected");
+      resolve(true);
+    });
+    socket.addEventListener("message", (message) => {
+      if (typeof message.data !== "string") return;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      handle(event);
+    });
+    socket.addEventListener("close", (close) => {
+      socket = null;
+      stopMicrophone();
+      stopPlayback();
+      const reason = close.reason ? `: ${close.reason}` : "";
+      setStatus("closed", `Disconnected (${close.code}${reason})`);
+      resolve(false);
+    });
+  });
+}
+
+// -- microphone --------------------------------------------------------------------------------------
+
+const mic = { stream: null, source: null, node: null, sink: null };
+
+async function startMicrophone(context) {
+  await context.audioWorklet.addModule(new URL("audio-worklet.js", import.meta.url));
+  mic.stream = await navigator.mediaDevices.getUserMedia({
+    audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+  });
+  mic.source = context.createMediaStreamSource(mic.stream);
+  mic.node = new AudioWorkletNode(context, "pcm16-capture", {
+    processorOptions: { targetRate: AUDIO_RATE, chunkMs: CHUNK_MS },
+  });
+  mic.node.port.onmessage = (message) => sendAudio(message.data);
+  mic.sink = context.createGain();
+  mic.sink.gain.value = 0; // the worklet must be pulled by the graph, but nobody wants to hear it
+  mic.source.connect(mic.node).connect(mic.sink).connect(context.destination);
+  state.micActive = true;
+}
+
+function sendAudio(buffer) {
+  const ms = (buffer.byteLength / 2 / AUDIO_RATE) * 1000;
+  if (!socket || socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    state.droppedAudioMs += ms;
+    return;
+  }
+  if (send({ type: "input_audio_buffer.append", audio: toBase64(buffer) })) state.sentAudioMs += ms;
+}
+
+function stopMicrophone() {
+  if (mic.node) mic.node.port.postMessage("flush");
+  for (const track of mic.stream?.getTracks() || []) track.stop();
+  mic.source?.disconnect();
+  mic.node?.disconnect();
+  mic.sink?.disconnect();
+  Object.assign(mic, { stream: null, source: null, node: null, sink: null });
+  state.micActive = false;
+}
+
+function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+function fromBase64Pcm16(text) {
+  const binary = atob(text);
+  const samples = new Float32Array(binary.length >> 1);
+  for (let i = 0; i < samples.length; i += 1) {
+    const value = binary.charCodeAt(2 * i) | (binary.charCodeAt(2 * i + 1) << 8);
+    samples[i] = (value >= 0x8000 ? value - 0x10000 : value) / 0x8000;
+  }
+  return samples;
+}
+
+// -- playback and barge-in ----------------------------------------------------------------------------
+
+const playback = {
+  context: null,
+  playHead: 0, // context time at which the scheduled audio runs out
+  sources: new Set(),
+  itemId: null,
+  contentIndex: 0,
+  responseId: null,
+  segments: [], // {start, duration} of the current item's scheduled buffers
+  interruptedResponseId: null,
+};
+
+function playDelta(event) {
+  const context = playback.context;
+  if (!context || event.response_id === playback.interruptedResponseId) return;
+  if (event.item_id !== playback.itemId) {
+    Object.assign(playback, { itemId: event.item_id, contentIndex: event.content_index || 0, segments: [] });
+  }
+  playback.responseId = event.response_id;
+  const samples = fromBase64Pcm16(event.delta || "");
+  if (samples.length === 0) return;
+  state.receivedAudioMs += (samples.length / AUDIO_RATE) * 1000;
+  const buffer = context.createBuffer(1, samples.length, AUDIO_RATE);
+  buffer.copyToChannel(samples, 0);
+  const source = context.createBufferSource();
+  source.buffer = buffer;
+  source.connect(context.destination);
+  const startAt = Math.max(playback.playHead, context.currentTime + 0.05);
+  source.start(startAt);
+  source.addEventListener("ended", () => playback.sources.delete(source));
+  playback.sources.add(source);
+  playback.segments.push({ start: startAt, duration: buffer.duration });
+  playback.playHead = startAt + buffer.duration;
+}
+
+function playedMs() {
+  const now = playback.context ? playback.context.currentTime : 0;
+  const seconds = playback.segments.reduce(
+    (total, segment) => total + Math.min(Math.max(now - segment.start, 0), segment.duration),
+    0,
+  );
+  return Math.round(seconds * 1000);
+}
+
+function stopPlayback() {
+  for (const source of playback.sources) {
+    try {
+      source.stop();
+    } catch {
+      // already stopped
+    }
+  }
+  playback.sources.clear();
+  playback.playHead = 0;
+}
+
+// The user spoke over the assistant: stop what is still queued and tell the model how much of its
+// answer was actually heard, so the conversation matches what the user heard.
+function bargeIn() {
+  if (!state.playing || !playback.itemId) return;
+  const audioEndMs = playedMs();
+  stopPlayback();
+  playback.interruptedResponseId = playback.responseId;
+  const itemId = playback.itemId;
+  playback.itemId = null;
+  playback.segments = [];
+  state.truncations.push({ itemId, audioEndMs });
+  send({
+    type: "conversation.item.truncate",
+    item_id: itemId,
+    content_index: playback.contentIndex,
+    audio_end_ms: audioEndMs,
+  });
+  const entry = transcriptEntry(itemId, "assistant");
+  entry.interrupted = true;
+  render(entry);
+}
+
+// -- transcript and notices ----------------------------------------------------------------------------
+
+const entries = new Map(); // item id -> {entry, element}
+
+function transcriptEntry(id, role) {
+  let known = entries.get(id);
+  if (!known) {
+    const entry = { id, role, text: "", interrupted: false };
+    const element = document.createElement("li");
+    element.className = role;
+    state.transcript.push(entry);
+    ui.transcript.append(element);
+    known = { entry, element };
+    entries.set(id, known);
+  }
+  return known.entry;
+}
+
+function render(entry) {
+  const element = entries.get(entry.id).element;
+  element.textContent = entry.text + (entry.interrupted ? " …" : "");
+  element.setAttribute("aria-label", `${entry.role === "user" ? "You" : "Assistant"}: ${element.textContent}`);
+  element.scrollIntoView({ block: "nearest" });
+}
+
+function setText(id, role, text, append = false) {
+  const entry = transcriptEntry(id, role);
+  entry.text = append ? entry.text + text : text;
+  render(entry);
+}
+
+function showNotice(event) {
+  let notice = state.notices.find((n) => n.callId === event.call_id);
+  if (!notice) {
+    notice = { callId: event.call_id, label: event.label, phase: event.phase, ok: null, element: null };
+    notice.element = document.createElement("li");
+    state.notices.push(notice);
+    ui.notices.append(notice.element);
+  }
+  notice.phase = event.phase;
+  notice.ok = event.ok ?? null;
+  notice.element.className = event.phase === "started" ? "running" : notice.ok === false ? "failed" : "done";
+  const suffix = event.phase === "started" ? "…" : notice.ok === false ? " (failed)" : " ✓";
+  notice.element.textContent = `${notice.label}${suffix}`;
+}
+
+// -- server events ---------------------------------------------------------------------------------------
+
+function userItemText(item) {
+  return (item.content || [])
+    .map((part) => (part.type === "input_text" ? part.text : part.transcript) || "")
+    .join("");
+}
+
+function handle(event) {
+  switch (event.type) {
+    case "session.created":
+      setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
+      break;
+    case "input_audio_buffer.speech_started":
+      state.userSpeaking = true;
+      bargeIn();
+      break;
+    case "input_audio_buffer.speech_stopped":
+      state.userSpeaking = false;
+      break;
+    case "input_audio_buffer.committed":
+      transcriptEntry(event.item_id, "user");
+      break;
+    case "conversation.item.added":
+    case "conversation.item.created":
+      if (event.item && event.item.type === "message" && event.item.id) {
+        const role = event.item.role === "user" ? "user" : "assistant";
+        const text = role === "user" ? userItemText(event.item) : "";
+        if (text) setText(event.item.id, role, text);
+        else transcriptEntry(event.item.id, role);
+      }
+      break;
+    case "conversation.item.input_audio_transcription.delta":
+      setText(event.item_id, "user", event.delta || "", true);
+      break;
+    case "conversation.item.input_audio_transcription.completed":
+      setText(event.item_id, "user", event.transcript || "");
+      break;
+    case "response.output_audio.delta":
+      playDelta(event);
+      break;
+    case "response.output_audio_transcript.delta":
+    case "response.output_text.delta":
+      if (event.response_id !== playback.interruptedResponseId) {
+        setText(event.item_id, "assistant", event.delta || "", true);
+      }
+      break;
+    case "response.output_audio_transcript.done":
+      if (event.response_id !== playback.interruptedResponseId) {
+        setText(event.item_id, "assistant", event.transcript || "");
+      }
+      break;
+    case "response.output_text.done":
+      setText(event.item_id, "assistant", event.text || "");
+      break;
+    case "agentkit.tool_activity":
+      showNotice(event);
+      break;
+    case "error":
+      showError((event.error && event.error.message) || "Something went wrong.");
+      break;
+    default:
+      break;
+  }
+}
+
+// -- actions -----------------------------------------------------------------------------------------------
+
+async function start() {
+  if (state.status === "connecting" || state.status === "connected") return;
+  ui.error.hidden = true;
+  playback.context = playback.context || new AudioContext({ latencyHint: "interactive" });
+  // Not awaited: without a user gesture (autostart) browsers may keep this pending indefinitely.
+  playback.context.resume().catch(() => {});
+  const microphone = startMicrophone(playback.context).catch((error) => {
+    showError(`Microphone unavailable (${error.message}); you can still type.`);
+  });
+  const connected = await connect();
+  await microphone;
+  if (connected) setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
+}
+
+function stop() {
+  stopMicrophone();
+  stopPlayback();
+  if (socket) socket.close(1000, "user ended the conversation");
+}
+
+function sendText(text) {
+  const trimmed = (text || "").trim();
+  if (!trimmed) return false;
+  const id = nextId("msg");
+  const item = { type: "message", role: "user", id, content: [{ type: "input_text", text: trimmed }] };
+  if (!send({ type: "conversation.item.create", item })) {
+    showError("Not connected.");
+    return false;
+  }
+  send({ type: "response.create" });
+  setText(id, "user", trimmed);
+  return true;
+}
+
+ui.start.addEventListener("click", () => start());
+ui.stop.addEventListener("click", () => stop());
+ui.compose.addEventListener("submit", (submit) => {
+  submit.preventDefault();
+  if (sendText(ui.message.value)) ui.message.value = "";
+});
+
+window.agentkitRelay = { state, config: { path: config.path, autostart: config.autostart }, start, stop, sendText };
+if (config.autostart) start();

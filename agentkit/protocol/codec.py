@@ -3,6 +3,11 @@
 A client decodes server events and encodes client events; the local server and the relay do the
 opposite, with the same tables. Decoding never raises: bad frames come back as `ProtocolError`,
 unknown types as `UnknownEvent` / `UnknownClientEvent`.
+
+Speed: events whose wire shape is already canonical (deltas, items, parts: everything but sessions
+and responses) are validated by pydantic straight from the JSON text, without building a dict first;
+audio stays base64 text. The other events, and any frame the fast path cannot take, go through
+`json.loads` and the dialect normalisers. Both paths give the same result (a property test checks).
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ def _fast_table(
 def _fast_decode(frame: str | bytes, table: Mapping[str, type[_E]]) -> _E | None:
     """Validate the frame straight from JSON when its type needs no normalising; None otherwise.
 
-    Any failure (bad JSON, bad fields) returns None, so the careful path can explain it.
+    Any failure (bad JSON, bad fields) returns None, so the careful path can explain it. The one
+    divergence: a frame with two top-level `type` keys is read by its first here, by its last there.
     """
     kind = _leading_type(frame)
     cls = table.get(kind) if kind is not None else None

@@ -388,9 +388,11 @@ class KeywordModel:
         if not text:
             return [Say("I heard you, but I could not make out any words. Could you say that again?")]
         calls = self._calls(text, items, tools, _tool_choice(context))
-        return list(calls) if calls else [Say(_conversational(text, tools))]
+        return calls or [Say(_conversational(text, tools))]
 
-    def _calls(self, text: str, items: list[Item], tools: list[_Tool], choice: Any) -> list[Call]:
+    def _calls(self, text: str, items: list[Item], tools: list[_Tool], choice: Any) -> list[Output]:
+        """The calls the text asks for; a question instead when a call lacks an id or email the
+        conversation never gave (unless `tool_choice` demands a call)."""
         if not tools or choice == "none":
             return []
         forced = _forced_tool(choice, tools)
@@ -406,12 +408,18 @@ class KeywordModel:
         asked = [(c.text, c.tool) for c in clauses if c.tool is not None]
         details = ", ".join(c.text.strip() for c in clauses if not c.tool and not _affirmative(c.text))
         calls: list[Call] = []
+        missing: list[str] = []
         for clause, tool in asked:
             topic = clause if len(asked) > 1 else text
             for call in _fill_calls(tool, _Texts(clause, topic, details, text), items):
-                if call not in calls:
+                lacking = _missing_values(tool, call)
+                if lacking and forced is None and choice != "required":
+                    missing.append(f"To {tool.name.replace('_', ' ')} I need the {lacking}.")
+                elif call not in calls:
                     calls.append(call)
-        return calls
+        if calls or not missing:
+            return list(calls)
+        return [Say(" ".join(dict.fromkeys(missing)) + " Could you tell me?")]
 
     def _match_clauses(self, text: str, matcher: _Matcher) -> list[_Clause]:
         """Each clause's tool. A clause whose words name no tool but which holds values the previous
@@ -508,6 +516,16 @@ def _arguments(tool: _Tool, focus: str, texts: _Texts, items: list[Item]) -> dic
         if value is not None:
             args[param.name] = value
     return args
+
+
+def _missing_values(tool: _Tool, call: Call) -> str:
+    """The required ids and emails a call lacks, named for a question ("order id"); "" if none."""
+    names = [
+        p.name.replace("_", " ")
+        for p in tool.params
+        if p.required and _kind(p) in ("id", "email") and p.name not in call.arguments
+    ]
+    return " and ".join(names)
 
 
 def _value(param: _Param, kind: str, text: str) -> Any:

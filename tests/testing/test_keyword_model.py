@@ -298,3 +298,37 @@ def test_never_raises_on_odd_conversations() -> None:
 def test_terms_are_stemmed_content_words() -> None:
     assert terms("Tracking my orders and shipments") == ["track", "order", "ship"]
     assert terms("lookupOrder find_customer") == ["lookup", "order", "find", "customer"]
+
+
+def test_asks_for_an_id_it_was_never_given() -> None:
+    assert ask("How long will my shipment take?") == [
+        Say("To track shipment I need the order id. Could you tell me?")
+    ]
+    assert respond([user_text("hmm")], tool_choice={"type": "function", "name": "lookup_order"}) == [
+        Call("lookup_order", {})
+    ]
+
+
+def test_serves_the_example_customer_service_bot() -> None:
+    from examples.customer_service.tools import build_toolset
+
+    tools = build_toolset().definitions()
+    assert ask("Can you check orders A-1001 and A-1002?", tools) == [
+        Call("lookup_order", {"order_id": "A-1001"}),
+        Call("lookup_order", {"order_id": "A-1002"}),
+    ]
+    assert ask("Where is my package? It is a-1002.", tools) == [
+        Call("track_shipment", {"order_id": "A-1002"})
+    ]
+    assert ask("Please find the customer ada@example.com", tools) == [
+        Call("find_customer", {"email": "ada@example.com"})
+    ]
+    assert ask("I want a refund for A-1003 because it arrived broken", tools) == [
+        Call("start_refund", {"order_id": "A-1003", "reason": "it arrived broken"})
+    ]
+    assert ask("What is your return policy?", tools) == [
+        Call("search_faq", {"query": "What is your return policy"})
+    ]
+    assert ask("I'd like to talk to a person", tools) == [
+        Call("escalate_to_human", {"summary": "I'd like to talk to a person"})
+    ]

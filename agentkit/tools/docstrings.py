@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 _GOOGLE_PARAMS = re.compile(r"^(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments):\s*$")
-_GOOGLE_SECTION = re.compile(r"^[A-Z][A-Za-z ]*:\s*$")
+_GOOGLE_SECTION = re.compile(
+    r"^(Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments|Other Parameters|Returns?|Yields?|"
+    r"Raises|Examples?|Notes?|Attributes|See Also|Warnings?|Todo|References):\s*$"
+)
 _GOOGLE_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
 _NUMPY_RULE = re.compile(r"^-{3,}\s*$")
 _NUMPY_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?::.*)?$")

@@ -351,7 +351,7 @@ class _Matcher:
 
     def score(self, text: str, index: int, *, values: bool = True) -> float:
         weights = self._weights[index]
-        total = sum(weights.get(stem, 0.0) for stem in set(terms(text)))
+        total = sum(weights.get(stem, 0.0) for stem in dict.fromkeys(terms(text)))
         return total + (_VALUE_BONUS if values and _primary_values(self.tools[index], text) else 0.0)
 
     def best(self, text: str, *, values: bool = True, besides: _Tool | None = None) -> tuple[float, _Tool]:
@@ -427,12 +427,12 @@ class KeywordModel:
         clauses = [_Clause(part) for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
         previous: _Tool | None = None
         for clause in clauses:
-            continues = previous is not None and _primary_values(previous, clause.text)
+            continues = previous is not None and bool(_primary_values(previous, clause.text))
             if continues and matcher.best(clause.text, values=False)[0] < self.threshold:
                 clause.tool = previous
                 continue
             score, best = matcher.best(clause.text)
-            if best is previous and len(matcher.tools) > 1:
+            if best is previous and not continues and len(matcher.tools) > 1:
                 # The same call again would add nothing: the clause must be asking for something else.
                 score, best = matcher.best(clause.text, besides=previous)
             if score >= self.threshold:

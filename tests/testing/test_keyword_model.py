@@ -130,6 +130,10 @@ def test_several_requests_in_one_message_make_one_call_each() -> None:
         Call("track_shipment", {"order_id": "A-1002"}),
         Call("start_refund", {"order_id": "A-1003", "reason": "wrong size", "confirm": False}),
     ]
+    assert ask("Track A-1001, track A-1002 too") == [
+        Call("track_shipment", {"order_id": "A-1001"}),
+        Call("track_shipment", {"order_id": "A-1002"}),
+    ]
     assert ask("Look up A-1001 and track its shipment") == [
         Call("lookup_order", {"order_id": "A-1001"}),
         Call("track_shipment", {"order_id": "A-1001"}),

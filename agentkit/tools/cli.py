@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from agentkit.tools.errors import PluginError, ToolDefinitionError
 from agentkit.tools.plugins import as_toolset, discover_plugins, load_plugin, plugin_names
@@ -43,11 +43,29 @@ def _list_plugins(args: argparse.Namespace) -> int:
 def _print_tools(args: argparse.Namespace) -> int:
     try:
         toolset = load_target(args.target)
-    except (PluginError, ToolDefinitionError, ImportError, AttributeError, OSError) as exc:
+    except (PluginError, ToolDefinitionError, ImportError) as exc:
         print(f"agentkit tools: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the user's module failed while importing: say how, briefly
+        print(f"agentkit tools: cannot load {args.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(toolset.definitions(), indent=2, ensure_ascii=False))
     return 0
+
+
+def _import_file(path: Path) -> ModuleType:
+    """Import a .py file under its dotted name (so its relative imports work): the folders above
+    it that are packages give the name, and the first one that is not goes on `sys.path`."""
+    if not path.is_file():
+        raise ImportError(f"no such Python file: {path}")
+    path = path.resolve()
+    parts, root = [path.stem], path.parent
+    while (root / "__init__.py").is_file():
+        parts.insert(0, root.name)
+        root = root.parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(".".join(parts))
 
 
 def load_target(target: str) -> Toolset:
@@ -55,15 +73,11 @@ def load_target(target: str) -> Toolset:
     if target in plugin_names():
         return load_plugin(target)
     module_name, _, attribute = target.partition(":")
-    if module_name.endswith(".py"):
-        path = Path(module_name)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        if spec is None or spec.loader is None or not path.is_file():
-            raise ImportError(f"cannot load {module_name}: not a Python file")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    else:
-        module = importlib.import_module(module_name)
+    module = (
+        _import_file(Path(module_name))
+        if module_name.endswith(".py")
+        else importlib.import_module(module_name)
+    )
     if attribute:
         return as_toolset(getattr(module, attribute), name=attribute)
     public = (value for key, value in vars(module).items() if not key.startswith("_"))

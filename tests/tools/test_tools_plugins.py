@@ -97,6 +97,19 @@ def test_tools_command_prints_definitions(temp_plugins: Path, capsys: pytest.Cap
     assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
 
 
+def test_tools_command_imports_package_files_with_relative_imports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "agentkit_cli_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "impl.py").write_text(MODULE)
+    (package / "tools.py").write_text("from .impl import echo\n")
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    assert main(["tools", str(package / "tools.py")]) == 0
+    assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
+
+
 def test_tools_command_errors(temp_plugins: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tools", "agentkit_no_such_module_either"]) == 2
     assert "No module named 'agentkit_no_such_module_either'" in capsys.readouterr().err
@@ -104,3 +117,10 @@ def test_tools_command_errors(temp_plugins: Path, capsys: pytest.CaptureFixture[
     assert "plugin 'zz_missing' failed to load" in capsys.readouterr().err
     assert main(["tools", "json"]) == 2
     assert "json defines no tools" in capsys.readouterr().err
+    (temp_plugins / "agentkit_raises_on_import.py").write_text("raise RuntimeError('bad module')\n")
+    assert main(["tools", "agentkit_raises_on_import"]) == 2
+    assert capsys.readouterr().err == (
+        "agentkit tools: cannot load agentkit_raises_on_import: RuntimeError: bad module\n"
+    )
+    assert main(["tools", "missing_file.py"]) == 2
+    assert "no such Python file: missing_file.py" in capsys.readouterr().err

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from anyio.abc import TaskGroup
+import anyio.lowlevel
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskGroup, TaskStatus
 from pydantic import TypeAdapter, ValidationError
 from websockets.asyncio.server import ServerConnection as WebSocket
 from websockets.exceptions import ConnectionClosed
@@ -44,11 +46,9 @@ from agentkit.protocol import (
     Item,
     MessageItem,
     ProtocolError,
-    RateLimitsUpdated,
     ResponseCancel,
     ResponseCreate,
     ResponseCreated,
-    ResponseDone,
     ResponseParams,
     ServerEvent,
     SessionConfig,
@@ -106,7 +106,12 @@ class _Active:
     stream: ResponseStream
     in_conversation: bool
     cancelled: anyio.Event = field(default_factory=anyio.Event)
+    finished: anyio.Event = field(default_factory=anyio.Event)
     reason: str = "client_cancelled"
+
+    def cancel(self, reason: str) -> None:
+        self.reason = reason
+        self.cancelled.set()
 
 
 class ServerConnection:
@@ -154,8 +159,8 @@ class ServerConnection:
     async def send(
         self, event: ServerEvent, delay: float = 0.0, interrupt: anyio.Event | None = None
     ) -> bool:
-        """Send one event after the configured delays; False if `interrupt` fired first or it cannot exist
-        in this dialect."""
+        """Send one event after the configured delays (cut short when `interrupt` fires); False when the
+        event does not exist in this dialect."""
         if not self._codec.supports(type(event)):
             return False
         body = self._codec.server_event_to_dict(event)
@@ -163,8 +168,6 @@ class ServerConnection:
         if delay > 0:
             with anyio.move_on_after(delay):
                 await (interrupt.wait() if interrupt else anyio.sleep(delay))
-        if interrupt is not None and interrupt.is_set():
-            return False
         with anyio.CancelScope(shield=True):
             await self._ws.send(json.dumps(body, separators=(",", ":")))
         self.sent.append(event)
@@ -214,6 +217,7 @@ class ServerConnection:
                 try:
                     async for frame in self._ws:
                         await self._handle(frame)
+                        await anyio.lowlevel.checkpoint()  # let responses stream between a burst of frames
                 except ConnectionClosed:
                     pass
                 tg.cancel_scope.cancel()
@@ -222,7 +226,10 @@ class ServerConnection:
 
     async def _expire_later(self, seconds: float) -> None:
         await anyio.sleep(seconds)
-        await self.expire()
+        try:
+            await self.expire()
+        except ConnectionClosed:
+            pass
 
     async def _handle(self, frame: str | bytes) -> None:
         event = self._codec.decode_client_event(frame)
@@ -275,7 +282,7 @@ class ServerConnection:
         elif isinstance(event, ConversationItemTruncate):
             await self._truncate(event)
         elif isinstance(event, ResponseCreate):
-            self._create_response(event.response, event.event_id)
+            await self._create_response(event.response)
         elif isinstance(event, ResponseCancel):
             await self._cancel(event)
         else:
@@ -360,8 +367,7 @@ class ServerConnection:
         )
         detection = self.session.turn_detection
         if detection is not None and detection.interrupt_response is not False and self._default is not None:
-            self._default.reason = "turn_detected"
-            self._default.cancelled.set()
+            self._default.cancel("turn_detected")
 
     async def _speech_stopped(self, at_ms: int) -> None:
         item_id = self._speech_item or new_id("item")
@@ -382,7 +388,7 @@ class ServerConnection:
             and self.session.type != "transcription"
             and self._default is None
         ):
-            self._create_response(None, None)
+            await self._create_response(None)
 
     async def _commit_manually(self) -> None:
         fmt = self.session.input_audio_format or "pcm16"
@@ -426,8 +432,10 @@ class ServerConnection:
 
     # -- responses -------------------------------------------------------------------------------
 
-    def _create_response(self, params: ResponseParams | None, client_event_id: str | None) -> None:
+    async def _create_response(self, params: ResponseParams | None) -> None:
         in_conversation = params is None or params.conversation in (None, "auto")
+        if in_conversation and self._default is not None and self._default.cancelled.is_set():
+            await self._default.finished.wait()  # an interrupted response closes before the next starts
         if in_conversation and self._default is not None:
             active_id = self._default.stream.id
             raise ClientError(
@@ -473,7 +481,7 @@ class ServerConnection:
         if "audio" in modalities:
             self._voice_locked = True
         assert self._tg is not None
-        self._tg.start_soon(self._stream, active)
+        await self._tg.start(self._stream, active)
 
     def _response_input(self, params: ResponseParams) -> list[Item]:
         items: list[Item] = []
@@ -487,9 +495,11 @@ class ServerConnection:
                 raise invalid_value(f"response.input[{index}]", "Invalid input item.") from None
         return items
 
-    async def _stream(self, active: _Active) -> None:
-        faults = self._faults()
-        malformed, unknown, error = faults.take_one_shots()
+    async def _stream(self, active: _Active, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED) -> None:
+        """Send one response; the caller resumes once `response.created` (and any one-shot fault) is out.
+
+        Cancellation is checked between events, so what the client saw and what `close()` reports agree."""
+        malformed, unknown, error = self._faults().take_one_shots()
         timing = self._services.timing()
         count, first_delta = 0, True
         try:
@@ -498,23 +508,27 @@ class ServerConnection:
                 if isinstance(event, DELTA_EVENTS):
                     delay = timing.first_delta_delay if first_delta else timing.delta_delay
                     first_delta = False
-                final = isinstance(event, (ResponseDone, RateLimitsUpdated))
-                if not await self.send(event, delay, None if final else active.cancelled):
-                    break
+                await self.send(event, delay, active.cancelled)
                 if isinstance(event, ResponseCreated):
                     await self._inject(malformed, unknown, error)
+                    task_status.started()
                 count += 1
                 drop_after = self._faults().drop_after_events
                 if drop_after is not None and count >= drop_after:
                     self.drop()
                     return
+                if active.cancelled.is_set() and not active.stream.finished:
+                    break
             if not active.stream.finished:
                 for event in active.stream.close("cancelled", active.reason):
                     await self.send(event)
+        except ConnectionClosed:
+            pass  # the client went away mid-response: nothing left to tell it
         finally:
             self._responses.discard(active)
             if self._default is active:
                 self._default = None
+            active.finished.set()
 
     async def _inject(self, malformed: bool, unknown: bool, error: ErrorDetail | None) -> None:
         if malformed:
@@ -535,8 +549,7 @@ class ServerConnection:
             target = next((a for a in self._responses if a.stream.id == event.response_id), None)
         if target is None or target.cancelled.is_set():
             raise ClientError("response_cancel_not_active", "Cancellation failed: no active response found.")
-        target.reason = "client_cancelled"
-        target.cancelled.set()
+        target.cancel("client_cancelled")
 
 
 def _voice(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from websockets.asyncio.server import ServerConnection as WebSocket
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 from websockets.http11 import Response as HttpResponse
+from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from agentkit.protocol import Dialect, new_id
@@ -208,7 +209,8 @@ class LocalRealtimeServer:
             await connection.run()
         except Exception:
             logger.exception("local server connection failed")
-            await websocket.close(1011, "internal error")
+            if websocket.state is State.OPEN:
+                await websocket.close(1011, "internal error")
 
 
 def _select_subprotocol(websocket: WebSocket, offered: Sequence[Subprotocol]) -> Subprotocol | None:

@@ -70,7 +70,10 @@ async def open_client(
         flavor = "azure"
     auth = {"api-key": server.api_key} if server.api_key is not None else {}
     async with connect(
-        server.url(dialect, flavor), additional_headers={**auth, **(headers or {})}, max_size=None
+        server.url(dialect, flavor),
+        additional_headers={**auth, **(headers or {})},
+        max_size=None,
+        max_queue=None,
     ) as websocket:
         client = WireClient(websocket, dialect)
         if skip_created:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit.relay import PAGE_ASSETS, STATIC_DIR, RelayPolicy, read_asset
+from agentkit.relay import PAGE_ASSETS, STATIC_DIR, Refusal, RelayPolicy, read_asset
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (JS checks need it)")
@@ -117,3 +117,26 @@ def test_the_worklet_resamples_to_24khz_pcm16_in_100ms_chunks(input_rate: int) -
     assert all(size == 4800 for size in probe["chunks"][:-1])
     assert abs(probe["crossings"] - 880) <= 4  # a 440 Hz tone is still 440 Hz at the new rate
     assert 0.4 * 32767 < probe["peak"] <= 0.5 * 32767 + 1
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "input_audio_buffer.append", "audio": "AAAAAA=="},
+        {"type": "conversation.item.truncate", "item_id": "msg_1", "content_index": 0, "audio_end_ms": 748},
+        {
+            "type": "conversation.item.create",
+            "item": {
+                "type": "message",
+                "role": "user",
+                "id": "msg_mwrdcc0w1",
+                "content": [{"type": "input_text", "text": "where is my order?"}],
+            },
+        },
+        {"type": "response.create"},
+    ],
+)
+def test_frames_shaped_like_the_pages_pass_the_default_policy(frame: dict[str, object]) -> None:
+    """The exact shapes app.js sends (captured from the page in headless Chromium)."""
+    result = RelayPolicy().check_client_frame(json.dumps(frame))
+    assert not isinstance(result, Refusal), result

@@ -93,24 +93,29 @@ async def test_delays_are_cut_short_by_cancel() -> None:
 
 @pytest.mark.parametrize("dialect", BOTH)
 async def test_session_expiry(dialect: Dialect) -> None:
-    async with LocalRealtimeServer(faults=Faults(expire_after=0.0)) as server:
-        async with open_client(server, dialect) as client:
-            error = await client.expect("error")
-            assert error["error"]["code"] == "session_expired"
-            with pytest.raises(ConnectionClosed):
-                await client.recv()
+    async with (
+        LocalRealtimeServer(faults=Faults(expire_after=0.0)) as server,
+        open_client(server, dialect) as client,
+    ):
+        error = await client.expect("error")
+        assert error["error"]["code"] == "session_expired"
+        with pytest.raises(ConnectionClosed):
+            await client.recv()
 
 
 async def test_faults_for_one_connection_only() -> None:
-    async with LocalRealtimeServer(model=ScriptedModel([[Say("a")], [Say("b")]])) as server:
-        async with open_client(server) as calm, open_client(server) as faulty:
-            server.connections[1].faults = Faults(drop_after_events=1)
-            await calm.send({"type": "response.create"})
-            assert (await calm.until("response.done"))[-1]["response"]["status"] == "completed"
-            await faulty.send({"type": "response.create"})
-            await faulty.expect("response.created")
-            with pytest.raises(ConnectionClosedError):
-                await faulty.recv()
+    async with (
+        LocalRealtimeServer(model=ScriptedModel([[Say("a")], [Say("b")]])) as server,
+        open_client(server) as calm,
+        open_client(server) as faulty,
+    ):
+        server.connections[1].faults = Faults(drop_after_events=1)
+        await calm.send({"type": "response.create"})
+        assert (await calm.until("response.done"))[-1]["response"]["status"] == "completed"
+        await faulty.send({"type": "response.create"})
+        await faulty.expect("response.created")
+        with pytest.raises(ConnectionClosedError):
+            await faulty.recv()
 
 
 async def test_expire_a_session_on_demand() -> None:

@@ -1,0 +1,305 @@
+"""Property tests: a simulated server and tool runner drive the engine through random event orders.
+
+The server keeps its own truth (which response is active, which `response.create` it took), reacts
+to what the engine sends, and may race it: server VAD starts responses and interrupts them, calls of
+one response stream interleaved, events get duplicated, tools finish in any order and twice, errors
+arrive, the connection drops and comes back. After every step the engine's actions are checked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentkit.engine import Action, CancelCall, Emit, Send, StartCall, ToolCallFinished
+from agentkit.protocol import (
+    ClientEvent,
+    ConversationItemCreate,
+    FunctionCallOutputItem,
+    ResponseCancel,
+    ResponseCreate,
+    ResponseCreated,
+    ResponseDone,
+    ServerEvent,
+)
+from tests.engine.script import (
+    Harness,
+    created,
+    done,
+    error,
+    fc_added,
+    fc_args_done,
+    fc_delta,
+    fc_item,
+    fc_item_done,
+    output_acked,
+    speech_started,
+    text,
+)
+
+STATUSES = ["ok", "invalid_arguments", "tool_error", "error", "timeout", "cancelled", "unknown_tool"]
+
+
+@dataclass
+class World:
+    h: Harness
+    data: st.DataObject
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    inbox: deque[ClientEvent] = field(default_factory=deque)
+    outbox: deque[ServerEvent] = field(default_factory=deque)
+    generating: deque[ServerEvent] = field(default_factory=deque)
+    server_active: str | None = None
+    connected: bool = True
+    delivered: list[ServerEvent] = field(default_factory=list)
+    # the client's view, as the test sees it
+    client_active: set[str] = field(default_factory=set)
+    creates_in_flight: set[str] = field(default_factory=set)
+    outputs_this_epoch: dict[str, int] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    settled_ids: list[str] = field(default_factory=list)
+    creates: int = 0
+    app_requests: int = 0
+    batches: int = 0
+    race_errors: int = 0
+    lost_creates: int = 0
+
+    # -- checking every engine answer ----------------------------------------------------------
+
+    def apply(self, actions: list[Action]) -> None:
+        self.h.actions.extend(actions)
+        for action in actions:
+            if isinstance(action, Send):
+                self.on_send(action.event)
+            elif isinstance(action, StartCall):
+                assert action.call_id not in self.started, "a call starts once"
+                self.started.append(action.call_id)
+            elif isinstance(action, CancelCall):
+                assert action.call_id in self.started
+                assert action.call_id not in self.settled_ids
+            elif isinstance(action, Emit) and isinstance(action.event, ToolCallFinished):
+                call_id = action.event.call_id
+                assert call_id not in self.settled_ids, "exactly one outcome per call"
+                self.settled_ids.append(call_id)
+                if self.connected:
+                    assert self.outputs_this_epoch.get(call_id) == 1, "settled while connected: posted once"
+
+    def on_send(self, event: ClientEvent) -> None:
+        assert self.connected, "nothing is sent while disconnected"
+        assert event.event_id, "every client event carries an event_id"
+        if isinstance(event, ResponseCreate):
+            assert not self.client_active, "never while a response is active"
+            assert not self.creates_in_flight, "never while another response.create is unanswered"
+            self.creates += 1
+            self.creates_in_flight.add(event.event_id)
+        elif isinstance(event, ConversationItemCreate) and isinstance(event.item, FunctionCallOutputItem):
+            call_id = event.item.call_id
+            self.outputs_this_epoch[call_id] = self.outputs_this_epoch.get(call_id, 0) + 1
+            assert self.outputs_this_epoch[call_id] == 1, "one output per call per connection"
+        self.inbox.append(event)
+
+    # -- the simulated server --------------------------------------------------------------------
+
+    def response_script(self, rid: str) -> list[ServerEvent]:
+        n_calls = self.data.draw(st.integers(0, 3), label="calls") if self.batches < 4 else 0
+        with_text = self.data.draw(st.booleans(), label="text")
+        streams: list[list[ServerEvent]] = []
+        items = []
+        base = 1 if with_text else 0
+        for k in range(n_calls):
+            cid = f"{rid}_c{k}"
+            index = base + k
+            args = '{"n": %d}' % k
+            streams.append(
+                [
+                    fc_added(rid, index, cid),
+                    fc_delta(rid, index, cid, args[:3]),
+                    fc_delta(rid, index, cid, args[3:]),
+                    fc_args_done(
+                        rid, index, cid, args, name=self.data.draw(st.sampled_from(["lookup", None]))
+                    ),
+                    fc_item_done(rid, index, cid, args),
+                ]
+            )
+            items.append(fc_item(cid, args))
+        if with_text:
+            streams.insert(0, [text(rid, f"{rid}_m", "hello")])
+        order = self.data.draw(
+            st.permutations([i for i, s in enumerate(streams) for _ in s]), label="interleave"
+        )
+        cursors = [iter(s) for s in streams]
+        events: list[ServerEvent] = [next(cursors[i]) for i in order]
+        if n_calls:
+            self.batches += 1
+        return [*events, done(rid, output=items)]
+
+    def start_response(self) -> None:
+        rid = f"r{next(self.ids)}"
+        self.server_active = rid
+        self.outbox.append(created(rid))
+        self.generating = deque(self.response_script(rid))
+
+    def cancel_active(self) -> None:
+        if self.server_active is not None:
+            self.generating = deque([done(self.server_active, status="cancelled")])
+
+    def process_one(self) -> None:
+        event = self.inbox.popleft()
+        if isinstance(event, ResponseCreate):
+            if self.server_active is not None:
+                self.outbox.append(error("conversation_already_has_active_response", event.event_id))
+            else:
+                self.start_response()
+        elif isinstance(event, ResponseCancel):
+            if self.server_active is None:
+                self.outbox.append(error("response_cancel_not_active", event.event_id))
+            else:
+                self.cancel_active()
+        elif isinstance(event, ConversationItemCreate) and isinstance(event.item, FunctionCallOutputItem):
+            self.outbox.append(output_acked(event.item.call_id))
+
+    def generate_one(self) -> None:
+        event = self.generating.popleft()
+        if isinstance(event, ResponseDone):
+            self.server_active = None
+        self.outbox.append(event)
+
+    def deliver(self, event: ServerEvent) -> None:
+        if isinstance(event, ResponseCreated):
+            self.client_active.add(event.response.id)
+            # The client cannot tell whose response this is: like the engine, take it as the answer to
+            # the pending create; an error naming that create corrects it (checked by race_errors).
+            self.creates_in_flight.clear()
+        elif isinstance(event, ResponseDone):
+            self.client_active.discard(event.response.id)
+        elif event.kind == "error":
+            err = event.error  # type: ignore[attr-defined]
+            self.creates_in_flight.discard(err.event_id or "")
+            if err.code == "conversation_already_has_active_response":
+                self.race_errors += 1
+        self.delivered.append(event)
+        self.apply(self.h.engine.receive(event, self.h.now))
+
+    # -- one random step -----------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.h.now += self.data.draw(st.sampled_from([0.0, 0.01, 0.2]))
+        ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
+        if self.connected:
+            ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
+        op = self.data.draw(st.sampled_from(ops), label="op")
+        engine = self.h.engine
+        running = [c for c in self.started if c not in self.settled_ids]
+        if op == "deliver" and self.outbox:
+            self.deliver(self.outbox.popleft())
+        elif op == "process" and self.inbox:
+            self.process_one()
+        elif op == "generate":
+            if self.generating:
+                self.generate_one()
+            elif self.server_active is None and self.data.draw(st.booleans(), label="vad response"):
+                self.start_response()
+        elif op == "tool" and running:
+            call_id = self.data.draw(st.sampled_from(running))
+            status = self.data.draw(st.sampled_from(STATUSES))
+            self.apply(engine.call_finished(call_id, f"out {call_id}", status=status, now=self.h.now))
+        elif op == "late" and self.settled_ids:
+            call_id = self.data.draw(st.sampled_from(self.settled_ids))
+            assert engine.call_finished(call_id, "late", status="ok", now=self.h.now) == []
+        elif op == "app_text":
+            self.app_requests += 1
+            self.apply(engine.send_text("user says", self.h.now))
+        elif op == "noise_error" and self.connected:
+            self.deliver(error("invalid_value"))
+        elif op == "speech":
+            self.outbox.append(speech_started())
+            self.cancel_active()  # interrupt_response: the server cancels by itself
+        elif op == "dup" and self.delivered:
+            event = self.data.draw(st.sampled_from(self.delivered))
+            if not isinstance(event, (ResponseCreated, ResponseDone)) and event.kind != "error":
+                self.deliver(event)
+        elif op == "disconnect":
+            self.connected = False
+            self.inbox.clear()
+            self.outbox.clear()
+            self.generating.clear()
+            self.server_active = None
+            self.client_active.clear()
+            self.lost_creates += len(self.creates_in_flight)
+            self.creates_in_flight.clear()
+            self.apply(engine.connection_lost(self.h.now))
+        elif op == "reconnect":
+            self.connected = True
+            self.outputs_this_epoch = {}
+            self.apply(engine.reconnected(self.h.now))
+
+    def drain(self) -> None:
+        """Let the server and tools run to quiescence (while connected)."""
+        for _ in range(500):
+            running = [c for c in self.started if c not in self.settled_ids]
+            if self.outbox:
+                self.deliver(self.outbox.popleft())
+            elif self.inbox:
+                self.process_one()
+            elif self.generating:
+                self.generate_one()
+            elif running:
+                self.apply(self.h.engine.call_finished(running[0], "ok", status="ok", now=self.h.now))
+            else:
+                return
+        raise AssertionError("the conversation never settled")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
+    world = World(Harness(connect=False), data)
+    world.apply(world.h.engine.connected(0.0))
+    for _ in range(data.draw(st.integers(1, 60), label="steps")):
+        world.step()
+    if not world.connected:
+        world.connected = True
+        world.outputs_this_epoch = {}
+        world.apply(world.h.engine.reconnected(world.h.now))
+    world.drain()
+    assert not world.h.engine.response_active
+    assert world.creates <= world.app_requests + world.batches + world.race_errors + world.lost_creates
+    world.apply(world.h.engine.close(world.h.now))
+    assert sorted(world.settled_ids) == sorted(set(world.started) | set(world.settled_ids))
+    assert set(world.started) <= set(world.settled_ids), "every started call got its outcome"
+    assert world.h.engine.running_calls == ()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.DataObject) -> None:
+    """One request, tools finishing in any order, nothing racing: one create per batch, no more."""
+    world = World(Harness(connect=False), data)
+    world.apply(world.h.engine.connected(0.0))
+    world.app_requests += 1
+    world.apply(world.h.engine.request_response(0.0))
+    for _ in range(300):
+        running = [c for c in world.started if c not in world.settled_ids]
+        choices = [
+            n for n, ok in (("out", world.outbox), ("in", world.inbox), ("gen", world.generating)) if ok
+        ]
+        if running:
+            choices.append("tool")
+        if not choices:
+            break
+        pick = data.draw(st.sampled_from(choices))
+        if pick == "out":
+            world.deliver(world.outbox.popleft())
+        elif pick == "in":
+            world.process_one()
+        elif pick == "gen":
+            world.generate_one()
+        else:
+            call_id = data.draw(st.sampled_from(running))
+            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=0.0))
+    assert world.race_errors == 0
+    assert world.creates == world.app_requests + world.batches
+    assert set(world.started) == set(world.settled_ids)

@@ -1,0 +1,154 @@
+"""`Agent`: what a model is told and given (instructions, tools, voice, audio and turn settings).
+
+An agent is a reusable description; `agent.connect()` opens a `Session` with it. Tools are checked
+when the agent is built, and every session gets its own copy of the toolset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from agentkit.connection import Endpoint, EndpointError, TransportOptions
+from agentkit.observer import SessionObserver, combine
+from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
+from agentkit.session import ReconnectPolicy, Session
+from agentkit.tools import Toolset
+from agentkit.tools.toolset import ToolLike
+
+TurnDetectionSetting = TurnDetection | Literal["server_vad", "semantic_vad", "manual"] | None
+"""A `TurnDetection`, a VAD type by name, `"manual"` (the application commits audio), or None
+(leave the service's default)."""
+
+_NO_ENDPOINT = (
+    "no Realtime endpoint: pass one to agent.connect(endpoint=...), or set AZURE_OPENAI_ENDPOINT and "
+    "AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or sign in for Entra ID), or set "
+    "OPENAI_API_KEY. For an offline run, start agentkit's local server and use Endpoint.custom(server.url())."
+)
+
+
+class _AgentDeps:
+    def __repr__(self) -> str:
+        return "<the agent's deps>"
+
+
+AGENT_DEPS: Any = _AgentDeps()
+"""`connect(deps=...)` default: use the agent's own `deps`."""
+
+
+class Agent:
+    """Instructions, tools and audio settings for a Realtime model.
+
+    `tools` takes `@tool` functions, plain callables (wrapped with `@tool`) and `Toolset`s. `deps`
+    is handed to every tool through `ToolContext.deps`. `tool_timeout` applies to tools without
+    their own; `max_concurrent_tools` caps tools running at once per session. `reconnect=None`
+    turns reconnecting off. Settings left None are not sent, so the service's defaults apply.
+    """
+
+    def __init__(
+        self,
+        name: str = "agent",
+        instructions: str | None = None,
+        *,
+        tools: Iterable[ToolLike] = (),
+        voice: str | None = None,
+        output_modalities: Sequence[str] | None = None,
+        input_audio_format: str | None = None,
+        output_audio_format: str | None = None,
+        turn_detection: TurnDetectionSetting = None,
+        input_transcription: InputTranscription | str | None = None,
+        tool_choice: str | dict[str, Any] | None = None,
+        deps: Any = None,
+        tool_timeout: float | None = 30.0,
+        max_concurrent_tools: int = 8,
+        observers: Iterable[SessionObserver] = (),
+        reconnect: ReconnectPolicy | None = ReconnectPolicy(),
+        session_options: SessionConfig | None = None,
+    ) -> None:
+        if max_concurrent_tools < 1:
+            raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
+        if tool_timeout is not None and not tool_timeout > 0:
+            raise ValueError(f"tool_timeout must be positive (or None for no limit), got {tool_timeout!r}")
+        self.name = name
+        self.instructions = instructions
+        self.toolset = Toolset(tools, name=f"{name} tools")
+        self.voice = voice
+        self.output_modalities = list(output_modalities) if output_modalities is not None else None
+        self.input_audio_format = input_audio_format
+        self.output_audio_format = output_audio_format
+        self.turn_detection = turn_detection
+        self.input_transcription = input_transcription
+        self.tool_choice = tool_choice
+        self.deps = deps
+        self.tool_timeout = tool_timeout
+        self.max_concurrent_tools = max_concurrent_tools
+        self.observers = tuple(observers)
+        self.reconnect = reconnect
+        self.session_options = session_options
+        """Any other session settings (temperature, noise reduction, ...); the fields above win."""
+
+    def __repr__(self) -> str:
+        return f"Agent(name={self.name!r}, tools={self.toolset.names()!r})"
+
+    def session_config(self, tools: Toolset | None = None) -> SessionConfig:
+        """The `session.update` a session sends first (and again after reconnecting)."""
+        fields: dict[str, Any] = (
+            self.session_options.model_dump(exclude_unset=True) if self.session_options is not None else {}
+        )
+        tools = self.toolset if tools is None else tools
+        settings: dict[str, Any] = {
+            "instructions": self.instructions,
+            "voice": self.voice,
+            "output_modalities": self.output_modalities,
+            "input_audio_format": self.input_audio_format,
+            "output_audio_format": self.output_audio_format,
+            "tool_choice": self.tool_choice,
+            "tools": tools.definitions() or None,
+        }
+        fields.update({key: value for key, value in settings.items() if value is not None})
+        if self.turn_detection is not None:
+            fields["turn_detection"] = _turn_detection(self.turn_detection)
+        if self.input_transcription is not None:
+            transcription = self.input_transcription
+            if isinstance(transcription, str):
+                transcription = InputTranscription(model=transcription)
+            fields["input_audio_transcription"] = transcription
+        return SessionConfig(**fields)
+
+    def connect(
+        self,
+        endpoint: Endpoint | None = None,
+        *,
+        deps: Any = AGENT_DEPS,
+        observer: SessionObserver | None = None,
+        transport: TransportOptions | None = None,
+    ) -> Session:
+        """A session with this agent: `async with agent.connect() as session:`.
+
+        Without `endpoint`, it comes from the environment (`Endpoint.from_env()`); an `EndpointError`
+        says what to set when nothing is. `deps` replaces the agent's deps for this session;
+        `observer` watches it along with the agent's observers.
+        """
+        if endpoint is None:
+            endpoint = Endpoint.from_env()
+            if endpoint is None:
+                raise EndpointError(_NO_ENDPOINT)
+        return Session(
+            self,
+            endpoint,
+            deps=self.deps if deps is AGENT_DEPS else deps,
+            observer=combine([*self.observers, observer]),
+            transport=transport,
+        )
+
+
+def _turn_detection(setting: TurnDetection | str) -> TurnDetection | None:
+    if isinstance(setting, TurnDetection):
+        return setting
+    if setting == "manual":
+        return None
+    if setting in ("server_vad", "semantic_vad"):
+        return TurnDetection(type=setting)
+    raise ValueError(
+        f"turn_detection must be a TurnDetection, 'server_vad', 'semantic_vad' or 'manual'; got {setting!r}"
+    )

@@ -1,0 +1,593 @@
+"""`Session`: the anyio shell around the turn engine for one live conversation.
+
+One connection at a time, one reader and one writer task for it, and the tool runs, all in one task
+group that the session owns: nothing it starts outlives it. The engine decides; this file only
+carries out its actions (queue a frame, start or cancel a tool, hand out an event), in order, and
+feeds it what happens (server events, tool outcomes, application commands) with `time.monotonic()`.
+
+When the connection is lost (a drop, a close, or a fatal error such as `session_expired`), the
+session reconnects with backoff, and the engine replays the conversation into the new connection.
+If that fails for good, running calls are cancelled and answered, and every waiter gets
+`SessionClosed` with the last connection error as its cause.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import anyio
+from anyio.abc import TaskGroup
+
+from agentkit import audio
+from agentkit.connection import ConnectionClosed, Endpoint, RealtimeConnection, TransportOptions
+from agentkit.engine import (
+    Action,
+    AppEvent,
+    CallPolicy,
+    CancelCall,
+    Emit,
+    ErrorReported,
+    Send,
+    StartCall,
+    Turn,
+    TurnDone,
+    TurnEngine,
+)
+from agentkit.observer import SessionInfo, SessionObserver
+from agentkit.protocol import (
+    ClientEvent,
+    ConversationItemCreate,
+    ErrorDetail,
+    InputAudioBufferCommit,
+    InputTextPart,
+    MessageItem,
+    ProtocolError,
+    ResponseCancel,
+    ResponseCreate,
+    ResponseParams,
+    ServerEvent,
+    SessionConfig,
+    SessionCreated,
+    SessionUpdate,
+    new_id,
+)
+from agentkit.session.errors import SessionClosed
+from agentkit.session.events import DEFAULT_BUFFER, Broadcast, EventsDropped, EventStream, ToolProgress
+from agentkit.session.outbox import Outbox
+from agentkit.session.reconnect import worth_retrying
+from agentkit.session.tool_runner import ToolRunner
+from agentkit.tools import ToolContext, ToolOutcome, Toolset
+
+if TYPE_CHECKING:
+    from agentkit.agent import Agent
+    from agentkit.tools.toolset import ToolLike
+
+logger = logging.getLogger("agentkit.session")
+_tool_logger = logging.getLogger("agentkit.tools")
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_AUDIO_CHUNK_MS = 200
+_AUDIO_HIGH_WATER = 64
+"""Queued frames above which `send_audio` waits for the writer (back-pressure on a slow socket)."""
+
+
+@dataclass
+class _Lost:
+    """Why a connection ended."""
+
+    error: BaseException | None = None
+    error_code: str | None = None
+
+    def describe(self) -> str:
+        if self.error_code:
+            return f"server error {self.error_code}"
+        return str(self.error) if self.error is not None else "connection ended"
+
+
+class _TurnWaiter:
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.turn: Turn | None = None
+
+
+class Session:
+    """A live conversation with a Realtime model. Open it with `async with agent.connect() as session:`.
+
+    Commands (`send_text`, `send_audio`, ...) return as soon as their frames are queued; what the
+    model does arrives as typed events (`async for event in session`) and as whole turns (`ask`).
+    """
+
+    def __init__(
+        self,
+        agent: Agent,
+        endpoint: Endpoint,
+        *,
+        deps: Any,
+        observer: SessionObserver,
+        transport: TransportOptions | None = None,
+        handshake_timeout: float = 10.0,
+        close_timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.id = new_id("session")
+        """This client's id for the session; stays the same across reconnects."""
+        self.endpoint = endpoint
+        self.agent = agent
+        self.tools: Toolset = agent.toolset.copy()
+        """This session's own tools: enable or disable them here, then call `update_tools()`."""
+        self.deps = deps
+        self.server_session_id: str | None = None
+        self._observer = observer
+        self._transport = transport
+        self._handshake_timeout = handshake_timeout
+        self._close_timeout = close_timeout
+        self._clock = clock
+        self._engine = TurnEngine(agent.session_config(self.tools), policy=self._policy)
+        self._outbox = Outbox()
+        self._events: Broadcast[AppEvent] = Broadcast()
+        self._server_events: Broadcast[ServerEvent] = Broadcast()
+        self._turn_waiters: deque[_TurnWaiter] = deque()
+        self._ask_lock = anyio.Lock()
+        self._tg: TaskGroup | None = None
+        self._runner: ToolRunner | None = None
+        self._connection: RealtimeConnection | None = None
+        self._connection_scope = anyio.CancelScope()
+        """Holds the reader, the writer and reconnects; cancelled on close (never the caller's scope)."""
+        self._fatal: ErrorDetail | None = None
+        self._entered = False
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._audio_chunk = audio.bytes_for_ms(_AUDIO_CHUNK_MS, agent.input_audio_format or "pcm16")
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "connected" if self._engine.is_connected else "reconnecting"
+        return f"<Session {self.id} agent={self.agent.name!r} {state} endpoint={self.endpoint!r}>"
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closing or self._failure is not None
+
+    @property
+    def connected(self) -> bool:
+        return self._engine.is_connected and not self.closed
+
+    @property
+    def failure(self) -> BaseException | None:
+        """Why the session ended on its own (None while it runs, or when the application closed it)."""
+        return self._failure
+
+    @property
+    def running_calls(self) -> tuple[str, ...]:
+        """The call ids of the tools running now."""
+        return self._runner.running if self._runner is not None else ()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Session:
+        if self._entered:
+            raise RuntimeError("a Session can be opened only once; call agent.connect() again")
+        self._entered = True
+        connection, first = await self._open()
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._runner = ToolRunner(
+            self._tg,
+            tools=lambda: self.tools,
+            limiter=anyio.CapacityLimiter(self.agent.max_concurrent_tools),
+            default_timeout=self.agent.tool_timeout,
+            observer=self._observer,
+            context=self._tool_context,
+            on_finished=self._tool_finished,
+        )
+        now = self._clock()
+        self._connection = connection
+        self._notify(self._observer.session_started, self._info(), now)
+        self._notify(self._observer.connection_event, "connected", now, attempt=0)
+        if first is not None:
+            self._receive(first, now)
+        self._apply(self._engine.connected(now), now)
+        self._tg.start_soon(self._run_connection, connection, name=f"session {self.id} connection")
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        await self.aclose()
+        assert self._tg is not None
+        return await self._tg.__aexit__(exc_type, exc, tb)
+
+    async def aclose(self) -> None:
+        """End the session: running calls are cancelled and answered, then the connection closes."""
+        if self._closing or self._tg is None:
+            return
+        self._closing = True
+        with anyio.CancelScope(shield=True):
+            now = self._clock()
+            was_connected = self._engine.is_connected
+            self._apply(self._engine.close(now), now)
+            if was_connected:
+                with anyio.move_on_after(self._close_timeout):
+                    await self._outbox.drained()
+            self._connection_scope.cancel()
+            if self._runner is not None:
+                self._runner.cancel_all("session closed")
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                with anyio.move_on_after(self._close_timeout):
+                    await connection.close()
+            self._end(None)
+            self._notify(self._observer.session_closed, self._clock())
+
+    # -- application commands --------------------------------------------------------------------
+
+    async def send_text(self, text: str, *, respond: bool = True) -> None:
+        """A user message; with `respond`, the model answers it (after any response in progress)."""
+        self._command(lambda now: self._engine.send_text(text, now, respond=respond))
+
+    async def send_audio(self, data: bytes) -> None:
+        """Append input audio (in the agent's input format), in chunks; waits while the socket lags."""
+        for chunk in audio.chunks(data, self._audio_chunk, self.agent.input_audio_format or "pcm16"):
+            if len(self._outbox) >= _AUDIO_HIGH_WATER:
+                await self._outbox.drained()
+            self._command(partial(self._engine.append_audio, chunk))
+
+    async def commit_audio(self, *, respond: bool = True) -> None:
+        """End of the user's spoken turn (manual turns; server VAD commits by itself)."""
+        self._command(lambda now: self._engine.commit_audio(now, respond=respond))
+
+    async def create_response(self, params: ResponseParams | None = None) -> None:
+        """Ask the model to respond now (queued while a response is active)."""
+        self._command(lambda now: self._engine.request_response(now, params))
+
+    async def cancel_response(self) -> None:
+        self._command(self._engine.cancel_response)
+
+    async def interrupt(self, played_ms: int | None = None) -> None:
+        """Stop the assistant (the user barged in): cancels the response and truncates what was not heard.
+
+        `played_ms`: how much of the playing item was heard, when the application knows better than
+        real-time playback.
+        """
+        self._command(lambda now: self._engine.interrupt(now, played_ms=played_ms))
+
+    def report_playback(self, item_id: str, played_ms: int) -> None:
+        """How far the application has played an assistant audio item (used to truncate on barge-in)."""
+        self._command(lambda now: self._engine.playback(item_id, played_ms, now))
+
+    async def update_instructions(self, instructions: str) -> None:
+        self._command(lambda now: self._engine.update_session(SessionConfig(instructions=instructions), now))
+
+    async def update_tools(self, tools: Iterable[ToolLike] | None = None) -> None:
+        """Offer the model a new tool list, or (with no argument) `session.tools` as it is now."""
+        if tools is not None:
+            self.tools = Toolset(tools, name=self.tools.name)
+        update = SessionConfig(tools=self.tools.definitions())
+        self._command(lambda now: self._engine.update_session(update, now))
+
+    async def ask(self, text: str, *, timeout: float | None = 120.0) -> Turn:  # noqa: ASYNC109 (a per-turn limit)
+        """Send `text` and return the whole turn once the model is done, after all its tool rounds.
+
+        Raises `TimeoutError` when the turn takes longer than `timeout` seconds, and `SessionClosed`
+        when the session ends first. Concurrent `ask`s take turns.
+        """
+        async with self._ask_lock:
+            self._command(lambda now: self._engine.send_text(text, now))
+            waiter = _TurnWaiter()
+            self._turn_waiters.append(waiter)
+            try:
+                with anyio.fail_after(timeout):
+                    await waiter.done.wait()
+            except TimeoutError:
+                raise TimeoutError(f"no complete answer within {timeout} s") from None
+            finally:
+                if waiter in self._turn_waiters:
+                    self._turn_waiters.remove(waiter)
+            if waiter.turn is None:
+                raise self._closed_error()
+            return waiter.turn
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def events(self, maxsize: int = DEFAULT_BUFFER) -> EventStream[AppEvent]:
+        """Subscribe now: app events from this moment on, in a buffer of `maxsize` (oldest dropped,
+        then one `EventsDropped` notice). `async for event in session` subscribes when it starts."""
+        return self._events.subscribe(maxsize, self._dropped_notice)
+
+    async def __aiter__(self) -> AsyncIterator[AppEvent]:
+        async with self.events() as stream:
+            async for event in stream:
+                yield event
+
+    def server_events(self, maxsize: int = DEFAULT_BUFFER) -> EventStream[ServerEvent]:
+        """Subscribe to the canonical server events as they arrive, before the engine acts on them
+        (the relay forwards them). A full buffer drops the oldest; `stream.dropped` counts them."""
+        return self._server_events.subscribe(maxsize)
+
+    async def send_client_event(self, event: ClientEvent) -> None:
+        """Send a client event from elsewhere (the relay), keeping the engine's books straight.
+
+        `response.create`, `response.cancel`, `session.update`, `input_audio_buffer.commit` and user
+        text messages go through the engine (queued responses, turns, replay after a reconnect);
+        anything else is forwarded as is. While reconnecting, forwarded events are dropped.
+        """
+        if isinstance(event, ResponseCreate):
+            self._command(lambda now: self._engine.request_response(now, event.response))
+        elif isinstance(event, ResponseCancel):
+            self._command(self._engine.cancel_response)
+        elif isinstance(event, SessionUpdate):
+            self._command(lambda now: self._engine.update_session(event.session, now))
+        elif isinstance(event, InputAudioBufferCommit):
+            self._command(lambda now: self._engine.commit_audio(now, respond=False))
+        elif (text := _user_text(event)) is not None:
+            self._command(lambda now: self._engine.send_text(text, now, respond=False))
+        else:
+            self._check_open()
+            if self._engine.is_connected:
+                self._outbox.put(event)
+            else:
+                logger.debug("session %s: dropped a %s while reconnecting", self.id, event.kind)
+
+    # -- the engine's actions --------------------------------------------------------------------
+
+    def _command(self, step: Callable[[float], list[Action]]) -> None:
+        self._check_open()
+        now = self._clock()
+        self._apply(step(now), now)
+
+    def _apply(self, actions: list[Action], now: float) -> None:
+        for action in actions:
+            if type(action) is Send:
+                self._outbox.put(action.event)
+            elif type(action) is Emit:
+                self._emit(action.event)
+            elif type(action) is StartCall:
+                assert self._runner is not None
+                self._runner.start(action, now)
+            elif type(action) is CancelCall and self._runner is not None:
+                self._runner.cancel(action.call_id, action.reason)
+
+    def _emit(self, event: AppEvent) -> None:
+        try:
+            self._observer.on_event(event)
+        except Exception:
+            logger.exception("session %s: observer failed on %s", self.id, type(event).__name__)
+        if isinstance(event, ErrorReported):
+            self._log_error(event)
+            if event.fatal:
+                self._fatal = event.error
+        elif isinstance(event, TurnDone) and self._turn_waiters:
+            waiter = self._turn_waiters.popleft()
+            waiter.turn = event.turn
+            waiter.done.set()
+        self._events.publish(event)
+
+    def _receive(self, event: ServerEvent, now: float) -> None:
+        self._server_events.publish(event)
+        if isinstance(event, ProtocolError):
+            logger.warning("session %s: unreadable frame skipped: %s", self.id, event.message)
+            return
+        if isinstance(event, SessionCreated) and event.session.id:
+            self.server_session_id = event.session.id
+        self._apply(self._engine.receive(event, now), now)
+
+    def _tool_finished(self, outcome: ToolOutcome) -> None:
+        now = self._clock()
+        self._apply(
+            self._engine.call_finished(outcome.call_id, outcome.output, status=outcome.status, now=now), now
+        )
+
+    def _policy(self, name: str) -> CallPolicy:
+        tool = self.tools.get(name)
+        if tool is None:
+            return CallPolicy()
+        return CallPolicy(follow_up=tool.follow_up, cancel_on_interrupt=tool.cancel_on_interrupt)
+
+    def _tool_context(self, call_id: str, name: str) -> ToolContext[Any]:
+        return ToolContext(
+            call_id=call_id,
+            tool_name=name,
+            deps=self.deps,
+            session=self,
+            logger=_tool_logger.getChild(name),
+            progress_hook=self._progress,
+        )
+
+    async def _progress(self, context: ToolContext[Any], message: str, data: dict[str, Any]) -> None:
+        if not self.closed:
+            self._emit(
+                ToolProgress(
+                    time=self._clock(),
+                    call_id=context.call_id,
+                    name=context.tool_name,
+                    message=message,
+                    data=data,
+                )
+            )
+
+    # -- the connection --------------------------------------------------------------------------
+
+    async def _open(self) -> tuple[RealtimeConnection, ServerEvent | None]:
+        """Connect, and read the first event (`session.created`) so the session's server id is known."""
+        connection = await self.endpoint.connect(self._transport)
+        first: ServerEvent | None = None
+        try:
+            with anyio.move_on_after(self._handshake_timeout):
+                first = await connection.recv()
+        except BaseException:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self._close_timeout):
+                await connection.close()
+            raise
+        return connection, first
+
+    async def _run_connection(self, connection: RealtimeConnection) -> None:
+        with self._connection_scope:
+            await self._supervise(connection)
+
+    async def _supervise(self, connection: RealtimeConnection) -> None:
+        while True:
+            lost = await self._serve(connection)
+            if self._closing:
+                return
+            now = self._clock()
+            code = lost.error.code if isinstance(lost.error, ConnectionClosed) else None
+            logger.warning("session %s: connection lost (%s)", self.id, lost.describe())
+            self._notify(
+                self._observer.connection_event,
+                "connection_lost",
+                now,
+                code=lost.error_code or code,
+                reason=lost.describe(),
+            )
+            self._connection = None
+            self._outbox.clear()
+            self._apply(self._engine.connection_lost(now), now)
+            reconnected = await self._reconnect(lost)
+            if reconnected is None:
+                return
+            connection = reconnected
+
+    async def _serve(self, connection: RealtimeConnection) -> _Lost:
+        """Read and write on one connection until it ends (or a fatal error says it must)."""
+        lost = _Lost()
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._write_loop, connection)
+                try:
+                    await self._read_loop(connection)
+                    lost.error_code = self._fatal.code if self._fatal is not None else None
+                except ConnectionClosed as exc:
+                    lost.error = exc
+                tg.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(self._close_timeout):
+                await connection.close()
+        return lost
+
+    async def _read_loop(self, connection: RealtimeConnection) -> None:
+        self._fatal = None
+        while self._fatal is None:
+            event = await connection.recv()
+            self._receive(event, self._clock())
+
+    async def _write_loop(self, connection: RealtimeConnection) -> None:
+        outbox = self._outbox
+        while True:
+            event = await outbox.next()
+            try:
+                await connection.send(event)
+            except ConnectionClosed:
+                return  # the reader sees the close too, and reports it
+            outbox.sent()
+
+    async def _reconnect(self, lost: _Lost) -> RealtimeConnection | None:
+        policy = self.agent.reconnect
+        error: BaseException | None = lost.error
+        attempt = 0
+        if policy is not None and worth_retrying(lost.error, lost.error_code):
+            while attempt < policy.max_attempts and not self._closing:
+                attempt += 1
+                self._notify(self._observer.connection_event, "reconnecting", self._clock(), attempt=attempt)
+                await anyio.sleep(policy.delay(attempt))
+                try:
+                    connection, first = await self._open()
+                except Exception as exc:  # any failure to connect is one failed attempt
+                    error = exc
+                    logger.warning("session %s: reconnect attempt %d failed: %s", self.id, attempt, exc)
+                    if not worth_retrying(exc):
+                        break
+                    continue
+                now = self._clock()
+                self._connection = connection
+                if first is not None:
+                    self._receive(first, now)
+                self._apply(self._engine.reconnected(now), now)
+                self._notify(self._observer.connection_event, "reconnected", now, attempt=attempt)
+                logger.info("session %s: reconnected (attempt %d)", self.id, attempt)
+                return connection
+        reason = lost.describe() if error is None else f"{type(error).__name__}: {error}"
+        self._notify(
+            self._observer.connection_event, "reconnect_failed", self._clock(), attempt=attempt, reason=reason
+        )
+        failure = SessionClosed(
+            f"session {self.id}: the connection was lost ({lost.describe()}) and could not be restored "
+            f"after {attempt} attempt(s): {reason}"
+        )
+        failure.__cause__ = error
+        self._end(failure)
+        return None
+
+    # -- ending ----------------------------------------------------------------------------------
+
+    def _end(self, failure: BaseException | None) -> None:
+        """No more turns or events: answer running calls, wake every waiter, end every stream."""
+        if failure is not None and self._failure is None:
+            self._failure = failure
+        now = self._clock()
+        if not self._engine.closed:
+            self._apply(self._engine.close(now), now)
+        if self._runner is not None:
+            self._runner.cancel_all("session closed")
+        while self._turn_waiters:
+            self._turn_waiters.popleft().done.set()
+        self._events.end(self._failure)
+        self._server_events.end(self._failure)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise self._closed_error()
+
+    def _closed_error(self) -> SessionClosed:
+        if self._failure is not None:
+            error = SessionClosed(str(self._failure))
+            error.__cause__ = self._failure.__cause__ or self._failure
+            return error
+        return SessionClosed(f"session {self.id} is closed")
+
+    def _dropped_notice(self, count: int) -> AppEvent:
+        return EventsDropped(time=self._clock(), count=count)
+
+    def _info(self) -> SessionInfo:
+        provider: str = self.endpoint.provider
+        if provider == "custom" and urlsplit(self.endpoint.url).hostname in _LOOPBACK:
+            provider = "local"
+        return SessionInfo(
+            agent_name=self.agent.name,
+            provider=provider,
+            model=self.endpoint.model,
+            session_id=self.id,
+            dialect=self.endpoint.dialect,
+            server_session_id=self.server_session_id,
+        )
+
+    def _log_error(self, event: ErrorReported) -> None:
+        error = event.error
+        level = logging.DEBUG if event.handled else logging.WARNING
+        logger.log(level, "session %s: server error %s: %s", self.id, error.code or error.type, error.message)
+
+    def _notify(self, hook: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        try:
+            hook(*args, **kwargs)
+        except Exception:
+            logger.exception("session %s: observer hook %s failed", self.id, getattr(hook, "__name__", hook))
+
+
+def _user_text(event: ClientEvent) -> str | None:
+    """The text of a `conversation.item.create` that appends a plain typed user message, else None."""
+    if not isinstance(event, ConversationItemCreate) or event.previous_item_id is not None:
+        return None
+    item = event.item
+    if not isinstance(item, MessageItem) or item.role != "user" or not item.content:
+        return None
+    if not all(isinstance(part, InputTextPart) for part in item.content):
+        return None
+    return item.text

@@ -10,14 +10,17 @@ from agentkit.protocol import TokenDetails, Usage
 
 
 def _add_details(a: TokenDetails | None, b: TokenDetails | None) -> TokenDetails | None:
+    """Field by field; a count neither side reported stays unreported (nested details too)."""
     if a is None or b is None:
         return a or b
-    summed = {
-        name: (getattr(a, name) or 0) + (getattr(b, name) or 0)
-        for name in TokenDetails.model_fields
-        if getattr(a, name) is not None or getattr(b, name) is not None
-    }
-    return TokenDetails(**summed)
+    summed: dict[str, object] = {}
+    for name in TokenDetails.model_fields:
+        left, right = getattr(a, name), getattr(b, name)
+        if isinstance(left, TokenDetails) or isinstance(right, TokenDetails):
+            summed[name] = _add_details(left, right)
+        elif left is not None or right is not None:
+            summed[name] = (left or 0) + (right or 0)
+    return TokenDetails.model_validate(summed)
 
 
 def add_usage(a: Usage, b: Usage) -> Usage:

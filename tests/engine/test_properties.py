@@ -112,7 +112,7 @@ class World:
         for k in range(n_calls):
             cid = f"{rid}_c{k}"
             index = base + k
-            args = '{"n": %d}' % k
+            args = f'{{"n": {k}}}'
             streams.append(
                 [
                     fc_added(rid, index, cid),

@@ -71,7 +71,12 @@ def test_a_turn_spans_its_tool_round_and_sums_usage() -> None:
         ("c1", '{"status": "shipped"}', "ok")
     ]
     assert turn.usage.total_tokens == 45
-    assert turn.usage.input_token_details == TokenDetails(text_tokens=15)
+    details = turn.usage.input_token_details
+    assert details is not None
+    assert details.model_dump(exclude_none=True) == {
+        "text_tokens": 15,
+        "cached_tokens_details": {"audio_tokens": 15},
+    }
     assert turn.response_ids == ("r1", "r2")
     assert not turn.interrupted
     assert turn.ended_at == 1.0

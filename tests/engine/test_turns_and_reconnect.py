@@ -47,7 +47,7 @@ def _usage(n: int) -> Usage:
         total_tokens=3 * n,
         input_tokens=n,
         output_tokens=2 * n,
-        input_token_details=TokenDetails(text_tokens=n),
+        input_token_details=TokenDetails(text_tokens=n, cached_tokens_details=TokenDetails(audio_tokens=n)),
     )
 
 

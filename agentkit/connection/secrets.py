@@ -9,6 +9,7 @@ the query string) into the log.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
@@ -54,8 +55,27 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+_CREDENTIAL_PATTERNS = (
+    # header lines as websockets logs them: `> api-key: …`, `> Authorization: Bearer …`
+    re.compile(r"(?im)^([<> ]*(?:api-key|authorization|openai-organization)\s*:\s*(?:bearer\s+)?)\S+"),
+    # a key in a query string
+    re.compile(r"(?i)([?&](?:api-key|authorization|key|ticket|token)=)[^&\s'\"]+"),
+    # the browser subprotocol that carries a key
+    re.compile(r"(openai-insecure-api-key\.)[^,\s'\"]+"),
+)
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with anything in the place of a credential (auth headers, key query parameters, key
+    subprotocols) masked: for logs of a server, which cannot know the secrets a client will send."""
+    for pattern in _CREDENTIAL_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
 class RedactingLogger(_LoggerAdapter):
-    """A logger adapter that formats each message itself and scrubs the given secrets from it."""
+    """A logger adapter that formats each message itself and scrubs secrets from it: the given ones,
+    and anything standing where a credential stands (see `redact_credentials`)."""
 
     def __init__(self, logger: logging.Logger, secrets: Iterable[str]) -> None:
         super().__init__(logger, {})
@@ -69,4 +89,4 @@ class RedactingLogger(_LoggerAdapter):
         except (TypeError, ValueError):
             text = " ".join([str(msg), *map(str, args)])
         kwargs.setdefault("stacklevel", 2)
-        self.logger.log(level, "%s", redact(text, self._secrets), **kwargs)
+        self.logger.log(level, "%s", redact_credentials(redact(text, self._secrets)), **kwargs)

@@ -18,6 +18,7 @@ from websockets.http11 import Response as HttpResponse
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from agentkit.connection.secrets import RedactingLogger
 from agentkit.protocol import Dialect, new_id
 from agentkit.testing import audio
 from agentkit.testing.connection import ServerConnection, Services
@@ -144,6 +145,8 @@ class LocalRealtimeServer:
             max_size=_MAX_FRAME,
             ping_interval=None,
             compression=None,
+            # websockets logs handshake headers at DEBUG: keep clients' keys and tokens out of the log.
+            logger=RedactingLogger(logging.getLogger("websockets.server"), ()),
         )
 
     async def stop(self) -> None:

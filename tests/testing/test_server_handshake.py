@@ -160,3 +160,19 @@ async def test_session_update_and_a_text_turn(dialect: Dialect) -> None:
     context = model.contexts[0]
     assert context.session.instructions == "Be brief."
     assert [getattr(item, "text", None) for item in context.items] == ["Hi"]
+
+
+@pytest.mark.anyio
+async def test_debug_logs_never_show_client_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    key, token = "sk-live-DO-NOT-LOG", "entra-token-DO-NOT-LOG"
+    caplog.set_level("DEBUG")
+    async with LocalRealtimeServer(api_key=key, accepted_tokens={token}) as server:
+        for headers, query in (({"api-key": key}, ""), ({"Authorization": f"Bearer {token}"}, ""), ({}, key)):
+            url = server.url() + (f"&api-key={query}" if query else "")
+            async with connect(url, additional_headers=headers) as ws:
+                await ws.recv()
+    # Only the server's records: the raw test client above logs its own headers, as websockets does.
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("websockets.server"))
+    assert "api-key" in logged.lower()  # the handshake was logged...
+    assert key not in logged  # ...without the secrets in it
+    assert token not in logged

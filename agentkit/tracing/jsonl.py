@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
@@ -64,13 +64,13 @@ def span_record(span: ReadableSpan) -> SpanRecord:
         parent_span_id=format_span_id(span.parent.span_id) if span.parent is not None else None,
         start_ns=span.start_time or 0,
         end_ns=span.end_time or span.start_time or 0,
-        attributes=dict(span.attributes or {}),
-        events=tuple(SpanEvent(e.name, e.timestamp, dict(e.attributes or {})) for e in span.events),
+        attributes=_plain(span.attributes),
+        events=tuple(SpanEvent(e.name, e.timestamp, _plain(e.attributes)) for e in span.events),
         links=tuple(
             SpanLink(
                 format_trace_id(link.context.trace_id),
                 format_span_id(link.context.span_id),
-                dict(link.attributes or {}),
+                _plain(link.attributes),
             )
             for link in span.links
         ),
@@ -78,6 +78,14 @@ def span_record(span: ReadableSpan) -> SpanRecord:
         status_description=span.status.description,
         kind=span.kind.name,
     )
+
+
+def _plain(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Attribute values as JSON has them: sequences become lists."""
+    return {
+        key: list(value) if isinstance(value, (tuple, list)) else value
+        for key, value in (attributes or {}).items()
+    }
 
 
 def install_trace_file(path: str | Path, *, set_global: bool = True) -> TracerProvider:

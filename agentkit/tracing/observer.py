@@ -77,7 +77,8 @@ class _Tool:
 
 
 class TracingObserver:
-    """Traces one session (make one per `connect`); pass it as `agent.connect(..., observer=...)`.
+    """Traces one session at a time: pass a new one to each `agent.connect(..., observer=...)`
+    rather than to `Agent(observers=...)`, which every session of the agent shares.
 
     `record_content=True` also records tool arguments and results, which may hold personal data.
     Providers default to the global ones set through `opentelemetry.trace` / `opentelemetry.metrics`.
@@ -94,6 +95,7 @@ class TracingObserver:
         self._instruments = Instruments.create(metrics.get_meter(_SCOPE, __version__, meter_provider))
         self.record_content = record_content
         self._info: SessionInfo | None = None
+        self._live = False
         self._offset_ns: int | None = None
         self._connected_at: float | None = None
         self._session_link: tuple[Link, ...] = ()
@@ -120,7 +122,12 @@ class TracingObserver:
     # -- the observer hooks ---------------------------------------------------------------------
 
     def session_started(self, info: SessionInfo, now: float) -> None:
+        if self._live:
+            _log.warning("a TracingObserver traces one session at a time: make one per connect()")
+        self._live = True
         self._info = info
+        self._turn_count = 0
+        self._offset_ns = None
         self._anchor(now)
         started = self._connected_at if self._connected_at is not None else now
         span = self._tracer.start_span(
@@ -156,6 +163,7 @@ class TracingObserver:
         return _attached(tool.context)
 
     def session_closed(self, now: float) -> None:
+        self._live = False
         end = self._ns(now)
         for call_id in list(self._tools):
             tool = self._tools.pop(call_id)
@@ -257,9 +265,10 @@ class TracingObserver:
 
     def _audio(self, event: AudioChunk) -> None:
         response = self._responses.get(event.response_id)
-        if response is None or response.first_delta is not None:
+        if response is None:
             return
-        response.first_delta = event.time
+        if response.first_delta is None:
+            response.first_delta = event.time
         if response.turn is not None and response.turn.first_audio is None:
             response.turn.first_audio = event.time
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
@@ -14,6 +15,7 @@ from agentkit.engine import (
     ResponseFinished,
     ResponseStarted,
     TextDelta,
+    TranscriptDelta,
     TurnStarted,
 )
 from agentkit.protocol import ErrorDetail, StatusDetails
@@ -357,3 +359,37 @@ def test_events_before_session_started_are_traced_without_session_attributes(tel
     turn = telemetry.span("invoke_agent agent")
     assert turn.links == ()
     assert round(ms(turn)[1] - ms(turn)[0]) == 500
+
+
+def test_first_audio_counts_even_when_its_transcript_came_first(telemetry: Telemetry) -> None:
+    observer = started_observer(telemetry)
+    feed(
+        observer,
+        [
+            TurnStarted(time=T0),
+            ResponseStarted(time=T0 + 0.1, response_id="r1"),
+            TranscriptDelta(time=T0 + 0.2, response_id="r1", item_id="i1", delta="Hel"),
+            AudioChunk(time=T0 + 0.3, response_id="r1", item_id="i1", audio="AAAA"),
+            turn_done(T0 + 0.5),
+        ],
+    )
+    attributes = telemetry.span("invoke_agent support").attributes or {}
+    assert attributes["agentkit.turn.time_to_first_text_ms"] == 200.0
+    assert attributes["agentkit.turn.time_to_first_audio_ms"] == 300.0
+
+
+def test_an_observer_reused_after_close_starts_afresh_and_sharing_is_flagged(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture
+) -> None:
+    observer = started_observer(telemetry)
+    feed(observer, [TurnStarted(time=T0), turn_done(T0 + 0.5)])
+    observer.session_closed(T0 + 1)
+    observer.session_started(INFO, T0 + 2)
+    feed(observer, [TurnStarted(time=T0 + 3), turn_done(T0 + 3.5)])
+    numbers = [
+        (s.attributes or {})["agentkit.turn.number"] for s in telemetry.spans() if s.name.startswith("invoke")
+    ]
+    assert numbers == [1, 1]
+    assert not caplog.records
+    observer.session_started(INFO, T0 + 4)  # a second live session on the same observer
+    assert "one session at a time" in caplog.text

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
 from anyio.abc import TaskGroup
@@ -15,6 +16,10 @@ from agentkit_mcp.config import Backoff, ServerConfig
 from agentkit_mcp.connection import ServerConnection
 from agentkit_mcp.errors import MCPStartError
 from agentkit_mcp.events import MCPEvent, ToolsChanged
+from agentkit_mcp.tools import MCPTool
+
+if TYPE_CHECKING:
+    from agentkit.session import Session
 
 logger = logging.getLogger("agentkit.mcp")
 
@@ -70,6 +75,29 @@ class MCPServers:
         """Call `listener` with every `MCPEvent`; returns the function that unsubscribes it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def attach(self, session: Session) -> Callable[[], None]:
+        """Keep a running session's tools current: on every `ToolsChanged`, this group's tools in
+        `session.tools` are replaced (other tools, and what was disabled, stay) and a
+        `session.update` goes out. Returns the function that detaches it again."""
+        servers = set(self._connections)
+
+        async def update(event: MCPEvent) -> None:
+            if not isinstance(event, ToolsChanged) or session.closed:
+                return
+            current = session.tools
+            kept = [
+                tool
+                for tool in current.all_tools
+                if not (isinstance(tool, MCPTool) and tool.server in servers)
+            ]
+            tools = Toolset([*kept, *event.toolset], name=current.name)
+            was_disabled = {tool.name for tool in current.all_tools if not current.is_enabled(tool.name)}
+            tools.disable(*(tool.name for tool in tools.all_tools if tool.name in was_disabled))
+            session.tools = tools
+            await session.update_tools()
+
+        return self.subscribe(update)
 
     async def __aenter__(self) -> MCPServers:
         if self._entered:

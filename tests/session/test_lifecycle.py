@@ -156,6 +156,7 @@ async def test_interrupt_cancels_the_response_and_truncates_the_audio(dialect: D
                 events = session.events()
                 await session.send_text("tell me")
                 chunk = await next_of(events, AudioChunk)
+                session.report_playback(chunk.item_id, 10)  # not real time: the player says where it is
                 await session.interrupt(played_ms=40)
                 interrupted = await next_of(events, Interrupted)
                 finished = await next_of(events, ResponseFinished)
@@ -178,15 +179,17 @@ async def test_speech_barges_in_on_server_vad() -> None:
             async with agent.connect(endpoint_for(server, Dialect.GA)) as session:
                 events = session.events()
                 await session.send_text("tell me")
-                await next_of(events, AudioChunk)
+                chunk = await next_of(events, AudioChunk)
+                session.report_playback(chunk.item_id, 50)  # the player is 50 ms in
                 await session.send_audio(spoken("stop please") + bytes(48_000))
                 interrupted = await next_of(events, Interrupted)
                 finished = await next_of(events, ResponseFinished)
-        assert interrupted.item_id is not None
+        assert (interrupted.item_id, interrupted.played_ms) == (chunk.item_id, 50)
         assert finished.status == "cancelled"
         received = server.connections[0].received
         assert of_type(received, ResponseCancel) == [], "server VAD cancels by itself"
-        assert len(of_type(received, ConversationItemTruncate)) == 1
+        [truncate] = of_type(received, ConversationItemTruncate)
+        assert (truncate.item_id, truncate.audio_end_ms) == (chunk.item_id, 50)
 
 
 async def test_a_slow_consumer_loses_the_oldest_events_and_is_told() -> None:

@@ -9,7 +9,12 @@ from collections.abc import Sequence
 
 from agentkit import __version__
 
-COMMAND_MODULES: tuple[str, ...] = ("agentkit.tools.cli", "agentkit.testing.cli", "agentkit.tracing.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "agentkit.tools.cli",
+    "agentkit.testing.cli",
+    "agentkit.tracing.cli",
+    "agentkit.console.cli",
+)
 """Modules with a `register(subparsers) -> None` function; each adds its own subcommands."""
 
 

@@ -1,0 +1,81 @@
+"""`agentkit chat MODULE:ATTRIBUTE`: a terminal chat with any `Agent` (endpoint from the environment,
+else agentkit's local server)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from agentkit.agent import Agent
+from agentkit.connection import EndpointError
+from agentkit.console.backend import endpoint_or_local_server
+from agentkit.console.chat import run_chat
+from agentkit.console.tracefile import TraceFileUnavailable, trace_file_observer
+from agentkit.session import SessionClosed
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "chat",
+        help="chat with an Agent in the terminal",
+        description="Chat with the Agent at MODULE:ATTRIBUTE (a module or a .py file; the attribute may "
+        "also be a function that returns an Agent). The endpoint comes from the environment "
+        "(AZURE_OPENAI_* or OPENAI_API_KEY); with none set, agentkit's local server runs in-process.",
+    )
+    parser.add_argument("target", metavar="MODULE:ATTRIBUTE", help="e.g. my_bot:agent or bots/shop.py:agent")
+    parser.add_argument("--trace-file", type=Path, help="append the session's spans to this JSON-lines file")
+    parser.add_argument(
+        "--turn-timeout", type=float, default=120.0, help="seconds to wait for a whole turn (default: 120)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        agent = load_agent(args.target)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        print(f"agentkit chat: cannot load {args.target}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        anyio.run(_chat, agent, args.trace_file, args.turn_timeout)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+    except (EndpointError, TraceFileUnavailable, SessionClosed, TimeoutError, OSError) as exc:
+        print(f"agentkit chat: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _chat(agent: Agent, trace_file: Path | None, turn_timeout: float) -> None:
+    def announce(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    with trace_file_observer(trace_file) as observer:
+        async with endpoint_or_local_server(announce) as endpoint:
+            await run_chat(agent, endpoint, observer=observer, turn_timeout=turn_timeout)
+
+
+def load_agent(target: str) -> Agent:
+    """The `Agent` named by `module:attribute` or `file.py:attribute` (or what a function there returns)."""
+    module_name, colon, attribute = target.partition(":")
+    if not colon or not module_name or not attribute:
+        raise ValueError("expected MODULE:ATTRIBUTE, like my_bot:agent")
+    if module_name.endswith(".py"):
+        from agentkit.tools.cli import _import_file
+
+        module = _import_file(Path(module_name))
+    else:
+        if "" not in sys.path and str(Path.cwd()) not in sys.path:
+            sys.path.insert(0, str(Path.cwd()))  # like `python -m`, modules in the current folder load
+        module = importlib.import_module(module_name)
+    value = getattr(module, attribute)
+    if callable(value) and not isinstance(value, Agent):
+        value = value()
+    if not isinstance(value, Agent):
+        raise TypeError(f"{target} is a {type(value).__name__}, not an agentkit Agent")
+    return value

@@ -1,0 +1,196 @@
+"""The bot's command line: pick a mode, open the shop database, connect, and talk.
+
+Modes: interactive chat (the default on a terminal), `--text` (one message per input line),
+`--demo` (a scripted conversation) and `--audio-in FILE.wav` (one spoken question). The endpoint
+comes from the environment; with none set, agentkit's local server runs in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import anyio
+
+from agentkit import AppEvent, Endpoint, ErrorReported, ToolCallFinished, Turn
+from agentkit.connection import ConnectionClosed, EndpointError, ServiceError
+from agentkit.console import (
+    ChatView,
+    TraceFileUnavailable,
+    converse,
+    endpoint_or_local_server,
+    follow_turn,
+    read_lines,
+    run_chat,
+    trace_file_observer,
+)
+from agentkit.console.chat import styled
+from agentkit.observer import SessionObserver
+from agentkit.session import SessionClosed
+
+from .agent import build_agent
+from .db import ShopDatabase, ShopDatabaseError, default_db_path
+from .demo import run_demo
+from .voice import TurnRecorder, ask_aloud, load_question
+
+if TYPE_CHECKING:
+    from agentkit.testing import Faults, RealtimeModel
+
+PROG = "python -m examples.customer_service"
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A customer-service agent for a small shop, on the Realtime API. Set "
+        "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or Entra ID "
+        "sign-in), or OPENAI_API_KEY; with neither, it runs offline against agentkit's local server.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--text", action="store_true", help="read one message per line from stdin; print the replies"
+    )
+    mode.add_argument("--demo", action="store_true", help="play a short scripted conversation with timings")
+    mode.add_argument(
+        "--audio-in", type=Path, metavar="FILE.wav", help="ask one spoken question from a WAV file"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help=f"the shop's SQLite file, created on first use (default: {default_db_path()}; "
+        "--demo without --db uses a fresh copy)",
+    )
+    parser.add_argument(
+        "--audio-out", type=Path, metavar="DIR", help="answer in audio; save each turn as a WAV here"
+    )
+    parser.add_argument(
+        "--trace-file", type=Path, metavar="PATH", help="append OpenTelemetry spans (JSON lines)"
+    )
+    parser.add_argument("--turn-timeout", type=float, default=120.0, help="seconds to wait for a whole turn")
+    return parser
+
+
+@dataclass
+class Console:
+    """Where the app reads and writes (the process's streams, or a test's)."""
+
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+
+    def announce(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+
+async def run(
+    argv: Sequence[str] | None = None,
+    *,
+    console: Console | None = None,
+    environ: Mapping[str, str] | None = None,
+    local_model: RealtimeModel | None = None,
+    local_faults: Faults | None = None,
+) -> int:
+    """Run the bot; returns the exit status. `local_model` / `local_faults` shape the local server
+    used when the environment names no endpoint (tests script the model's misbehaviour with them)."""
+    args = parser().parse_args(argv)
+    io = console or Console(sys.stdin, sys.stdout, sys.stderr)
+    try:
+        question = load_question(args.audio_in) if args.audio_in else None
+    except ValueError as exc:
+        io.announce(f"{PROG}: --audio-in: {exc}")
+        return 2
+    try:
+        with ExitStack() as stack:
+            db_path = args.db
+            if db_path is None and args.demo:
+                db_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "demo-shop.sqlite3"
+            db = ShopDatabase(db_path)
+            recorder = TurnRecorder(args.audio_out) if args.audio_out else None
+            observer = stack.enter_context(trace_file_observer(args.trace_file))
+            async with endpoint_or_local_server(
+                io.announce, environ=environ, local_model=local_model, local_faults=local_faults
+            ) as endpoint:
+                await _talk(args, io, db, endpoint, observer, recorder, question)
+    except (
+        ShopDatabaseError,
+        EndpointError,
+        ServiceError,
+        ConnectionClosed,
+        SessionClosed,
+        TraceFileUnavailable,
+        TimeoutError,
+        OSError,
+    ) as exc:
+        io.announce(f"{PROG}: {exc}")
+        return 1
+    if recorder is not None:
+        for path in recorder.written:
+            io.announce(f"Saved the assistant's audio to {path}")
+    return 0
+
+
+async def _talk(
+    args: argparse.Namespace,
+    io: Console,
+    db: ShopDatabase,
+    endpoint: Endpoint,
+    observer: SessionObserver | None,
+    recorder: TurnRecorder | None,
+    question: bytes | None,
+) -> None:
+    speak = recorder is not None or question is not None
+    agent = build_agent(db, speak=speak, listen=question is not None)
+    on_event = recorder.feed if recorder is not None else None
+    if not (args.text or args.demo or question is not None) and io.stdin.isatty():
+        await run_chat(agent, endpoint, source=io.stdin, out=io.stdout, observer=observer, on_event=on_event)
+        return
+    view = ChatView(io.stdout, color=styled(io.stdout), assistant="assistant")
+    async with agent.connect(endpoint, observer=observer) as session:
+        if args.demo:
+            await run_demo(session, db, view, io.stdout, args.turn_timeout)
+        elif question is not None:
+            async with session.events() as events:
+                await ask_aloud(session, question)
+                with anyio.fail_after(args.turn_timeout):
+                    await follow_turn(events, view, on_event)
+            view.finish()
+        else:
+            replies = _Replies(io, recorder)
+            lines = read_lines(io.stdin)
+            await converse(
+                session, lines, turn_timeout=args.turn_timeout, on_event=replies.see, on_turn=replies.print
+            )
+
+
+class _Replies:
+    """`--text` output: each turn's reply on stdout; failed calls and server errors on stderr."""
+
+    def __init__(self, io: Console, recorder: TurnRecorder | None) -> None:
+        self.io = io
+        self.recorder = recorder
+
+    def see(self, event: AppEvent) -> None:
+        if self.recorder is not None:
+            self.recorder.feed(event)
+        if isinstance(event, ToolCallFinished) and event.status != "ok":
+            self.io.announce(f"tool call {event.name} failed ({event.status}): {event.output}")
+        elif isinstance(event, ErrorReported) and not event.handled:
+            self.io.announce(f"server error {event.error.code or event.error.type}: {event.error.message}")
+
+    def print(self, turn: Turn) -> None:
+        print(turn.text, file=self.io.stdout, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return anyio.run(lambda: run(argv))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130 if os.name != "nt" else 1

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 
+from agentkit._signals import run_until_signalled
 from agentkit.testing.server import LocalRealtimeServer
 
 
@@ -27,10 +28,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        anyio.run(_serve, args.host, args.port, args.api_key)
-    except KeyboardInterrupt:
-        pass
+    run_until_signalled(lambda: _serve(args.host, args.port, args.api_key))
     return 0
 
 

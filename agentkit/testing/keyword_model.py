@@ -601,10 +601,13 @@ def _json(text: str) -> Any:
         return None
 
 
+_MAX_FACT_DEPTH = 4
+"""How deep `_facts` looks into nested lists (a hostile output may nest thousands deep)."""
+
 _KEY_ORDER = ("error", "message", "status", "state", "answer", "result", "name", "email", "total")
 
 
-def _facts(value: Any, limit: int = 6) -> str:
+def _facts(value: Any, limit: int = 6, depth: int = 0) -> str:
     """The telling scalar fields of a JSON value, as "key value" phrases."""
     if isinstance(value, dict):
         keys = sorted(
@@ -627,7 +630,9 @@ def _facts(value: Any, limit: int = 6) -> str:
     if isinstance(value, list):
         if not value:
             return "no results"
-        shown = "; ".join(_facts(entry, 3) for entry in value[:3])
+        if depth >= _MAX_FACT_DEPTH:
+            return f"{len(value)} result{'s' if len(value) != 1 else ''}"
+        shown = "; ".join(_facts(entry, 3, depth + 1) for entry in value[:3])
         more = f" and {len(value) - 3} more" if len(value) > 3 else ""
         return f"{len(value)} result{'s' if len(value) != 1 else ''}: {shown}{more}"
     return _scalar(value)

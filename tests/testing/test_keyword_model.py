@@ -295,8 +295,9 @@ def test_never_raises_on_odd_conversations() -> None:
         FunctionCallOutputItem(call_id="nobody", output="{not json"),
     ]
     assert respond(odd) == [Say("The tool: {not json.")]
-    deep = FunctionCallOutputItem(call_id="x", output="[" * 5000 + "]" * 5000)
-    assert isinstance(respond([deep])[0], Say)
+    for depth in (500, 5000):  # parses on every Python (500), or only where the parser allows (5000)
+        deep = FunctionCallOutputItem(call_id="x", output="[" * depth + "]" * depth)
+        assert isinstance(respond([deep])[0], Say)
 
 
 def test_terms_are_stemmed_content_words() -> None:

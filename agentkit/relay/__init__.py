@@ -1,9 +1,15 @@
 """The relay: a trusted middle tier between untrusted clients (browsers, phones) and the model.
 
-`RelayPolicy` is the trust boundary as data; `assets` holds the browser voice page.
+`RelayPolicy` is the trust boundary as data; `assets` holds the browser voice page. `Relay` runs
+it: one upstream session per client, served standalone (`RelayServer`) or mounted (`relay.asgi()`).
 """
 
+from agentkit.relay.asgi import RelayApp
 from agentkit.relay.assets import PAGE_ASSETS, STATIC_DIR, read_asset
+from agentkit.relay.auth import AuthResult, ClientAuth, TicketSigner, bearer_auth
+from agentkit.relay.channel import ClientChannel, ClientGone
+from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.limits import RelayLimits
 from agentkit.relay.notices import ToolActivity, ToolPhase
 from agentkit.relay.policy import (
     SERVER_OWNED_FIELDS,
@@ -12,6 +18,8 @@ from agentkit.relay.policy import (
     TurnDetectionLimits,
 )
 from agentkit.relay.refusal import POLICY_VIOLATION, Refusal
+from agentkit.relay.relay import Relay
+from agentkit.relay.server import RelayServer
 from agentkit.relay.server_view import SanitizerState
 
 __all__ = [
@@ -19,12 +27,24 @@ __all__ = [
     "POLICY_VIOLATION",
     "SERVER_OWNED_FIELDS",
     "STATIC_DIR",
+    "AuthResult",
+    "ClientAuth",
+    "ClientChannel",
+    "ClientGone",
     "ForbiddenFieldAction",
+    "Handshake",
     "Refusal",
+    "Rejection",
+    "Relay",
+    "RelayApp",
+    "RelayLimits",
     "RelayPolicy",
+    "RelayServer",
     "SanitizerState",
     "ToolActivity",
+    "TicketSigner",
     "ToolPhase",
     "TurnDetectionLimits",
+    "bearer_auth",
     "read_asset",
 ]

@@ -1,0 +1,125 @@
+"""Client authentication for the relay: a hook that checks the upgrade request before it is accepted.
+
+A hook takes the `Handshake` and returns True (let in), False (HTTP 401) or a `Rejection` (any
+status, e.g. 403); it may be async. Browsers cannot set headers on a WebSocket, so a page passes a
+short-lived signed ticket as `?ticket=` (see `TicketSigner`); other clients can send a bearer token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import inspect
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Collection
+
+from agentkit.relay.handshake import Handshake, Rejection
+
+AuthResult = bool | Rejection
+ClientAuth = Callable[[Handshake], AuthResult | Awaitable[AuthResult]]
+"""`(handshake) -> True | False | Rejection`, sync or async."""
+
+UNAUTHORIZED = Rejection(401, "Unauthorized")
+
+
+async def authenticate(hook: ClientAuth | None, handshake: Handshake) -> Rejection | None:
+    """Run the hook; None lets the client in. A hook that raises refuses (401) rather than crash."""
+    if hook is None:
+        return None
+    try:
+        result = hook(handshake)
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception:
+        return UNAUTHORIZED
+    if isinstance(result, Rejection):
+        return result
+    return None if result is True else UNAUTHORIZED
+
+
+def bearer_auth(tokens: Collection[str] | Callable[[str], bool]) -> ClientAuth:
+    """Accept `Authorization: Bearer T` (or `?token=T`) where T is one of `tokens` (or passes the check)."""
+    if callable(tokens):
+        check = tokens
+    else:
+        known = [token.encode("utf-8") for token in tokens]
+
+        def check(token: str) -> bool:
+            given = token.encode("utf-8")
+            return any(hmac.compare_digest(given, expected) for expected in known)
+
+    def hook(handshake: Handshake) -> bool:
+        token = handshake.bearer_token or handshake.query.get("token")
+        return bool(token) and check(token)  # type: ignore[arg-type]
+
+    return hook
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TicketSigner:
+    """Short-lived tickets signed with HMAC-SHA256: the app's backend issues one per page load.
+
+    A ticket is `payload.signature` (URL-safe base64); the payload holds a subject, an expiry and a
+    nonce. Anyone with the secret can issue tickets, so keep it server-side.
+    """
+
+    def __init__(
+        self, secret: str | bytes, *, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.time
+    ):
+        key = secret.encode("utf-8") if isinstance(secret, str) else secret
+        if len(key) < 16:
+            raise ValueError("a ticket secret must be at least 16 bytes")
+        if not ttl_seconds > 0:
+            raise ValueError("ttl_seconds must be positive")
+        self._key = key
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"TicketSigner(ttl_seconds={self.ttl_seconds})"
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest())
+
+    def issue(self, subject: str = "") -> str:
+        """A ticket for `subject` (e.g. a user id), valid for `ttl_seconds` from now."""
+        body = {"sub": subject, "exp": self._clock() + self.ttl_seconds, "n": secrets.token_urlsafe(8)}
+        payload = _b64(json.dumps(body, separators=(",", ":")).encode("utf-8"))
+        return f"{payload}.{self._sign(payload)}"
+
+    def verify(self, ticket: str) -> str | None:
+        """The ticket's subject, or None when it is forged, malformed or expired."""
+        payload, _, signature = ticket.partition(".")
+        if not payload or not signature or len(ticket) > 4096:
+            return None
+        try:
+            if not hmac.compare_digest(self._sign(payload), signature):
+                return None
+            body = json.loads(_unb64(payload))
+        except (ValueError, UnicodeError):
+            return None
+        if not isinstance(body, dict) or not isinstance(body.get("sub"), str):
+            return None
+        expires = body.get("exp")
+        if not isinstance(expires, (int, float)) or expires < self._clock():
+            return None
+        return body["sub"]  # type: ignore[no-any-return]
+
+    def auth(self) -> ClientAuth:
+        """A hook accepting a valid ticket as `?ticket=` or as a bearer token."""
+
+        def hook(handshake: Handshake) -> bool:
+            ticket = handshake.query.get("ticket") or handshake.bearer_token
+            return ticket is not None and self.verify(ticket) is not None
+
+        return hook

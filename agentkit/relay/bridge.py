@@ -1,0 +1,185 @@
+"""One client connection: its own upstream agent session, the policy both ways, and its limits.
+
+Three tasks per client: client -> model (checked by the policy, rate-limited), model -> client
+(sanitised), and tool-activity notices. The first one to end decides the close code and reason;
+the others are cancelled, the session is closed (running tools cancelled and answered), and the
+client is told why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from anyio.abc import TaskGroup
+
+from agentkit.engine import AppEvent, ToolCallFinished, ToolCallStarted
+from agentkit.protocol import Codec, Dialect, InputAudioBufferAppend, ServerEvent
+from agentkit.relay.channel import ClientChannel, ClientGone
+from agentkit.relay.limits import (
+    CLOSE_GOING_AWAY,
+    CLOSE_INTERNAL,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    TokenBucket,
+)
+from agentkit.relay.refusal import Refusal
+from agentkit.session import EventStream, SessionClosed
+
+if TYPE_CHECKING:
+    from agentkit.relay.relay import Relay
+    from agentkit.session import Session
+
+logger = logging.getLogger("agentkit.relay")
+
+_GA = Codec(Dialect.GA)
+_CLOSE_TIMEOUT = 5.0
+
+
+@dataclass
+class _Ending:
+    """The first reason the connection ends; `code=None` means the client left by itself."""
+
+    code: int | None = None
+    reason: str = ""
+    decided: bool = False
+
+
+class ClientBridge:
+    """Relays one client; `await ClientBridge(relay, channel, client).run()` returns when it is over."""
+
+    def __init__(
+        self, relay: Relay, channel: ClientChannel, client: str | None, clock: Callable[[], float]
+    ) -> None:
+        self.relay = relay
+        self.channel = channel
+        self.client = client or "unknown client"
+        self.state = relay.policy.new_connection_state()
+        self._clock = clock
+        self._send_lock = anyio.Lock()
+        self._ending = _Ending()
+        self._tg: TaskGroup | None = None
+
+    async def run(self) -> None:
+        relay = self.relay
+        try:
+            session = relay.agent.connect(relay.endpoint, deps=relay.deps)
+            upstream = session.server_events()
+            notices = session.events() if relay.policy.tool_notices else None
+            async with session, anyio.create_task_group() as tg:
+                self._tg = tg
+                tg.start_soon(self._model_to_client, upstream)
+                if notices is not None:
+                    tg.start_soon(self._tool_notices, notices)
+                if relay.limits.max_session_seconds is not None:
+                    tg.start_soon(self._deadline, relay.limits.max_session_seconds)
+                await self._client_to_model(session)
+        except Exception as exc:  # the upstream session failed to open or broke: tell the client
+            logger.warning(
+                "relay: %s: the agent session failed: %s: %s", self.client, type(exc).__name__, exc
+            )
+            self._finish(CLOSE_INTERNAL, "the agent is unavailable")
+        finally:
+            await self._close_client()
+
+    # -- ending ----------------------------------------------------------------------------------
+
+    def _finish(self, code: int | None, reason: str) -> None:
+        if not self._ending.decided:
+            self._ending = _Ending(code, reason, decided=True)
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+
+    async def _close_client(self) -> None:
+        ending = self._ending
+        if ending.code is None:
+            logger.info("relay: %s left", self.client)
+            return
+        logger.info("relay: closing %s: %d %s", self.client, ending.code, ending.reason)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
+            await self.channel.close(ending.code, ending.reason)
+
+    async def _deadline(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+        self._finish(CLOSE_GOING_AWAY, f"maximum session length ({seconds:g} s) reached")
+
+    # -- client -> model -------------------------------------------------------------------------
+
+    async def _client_to_model(self, session: Session) -> None:
+        limits, policy = self.relay.limits, self.relay.policy
+        now = self._clock()
+        messages = TokenBucket(limits.messages_per_second, limits.message_burst, now)
+        audio = TokenBucket(limits.audio_bytes_per_second, limits.audio_burst_bytes, now)
+        idle = limits.idle_timeout_seconds
+        while True:
+            frame: str | bytes | None = None
+            with anyio.move_on_after(idle if idle is not None else float("inf")) as waited:
+                frame = await self.channel.receive()
+            if waited.cancelled_caught:
+                return self._finish(CLOSE_GOING_AWAY, f"idle timeout: nothing received for {idle:g} s")
+            if frame is None:
+                return self._finish(None, "")
+            now = self._clock()
+            if _size(frame) > limits.max_frame_bytes:
+                return self._finish(CLOSE_TOO_BIG, f"frame larger than {limits.max_frame_bytes} bytes")
+            if not messages.take(1, now):
+                return self._finish(CLOSE_POLICY, "message rate limit exceeded")
+            event = policy.check_client_frame(frame)
+            if isinstance(event, Refusal):
+                await self._send(event.to_error_event())
+                continue
+            if isinstance(event, InputAudioBufferAppend) and not audio.take(len(event.audio) * 3 // 4, now):
+                return self._finish(CLOSE_POLICY, "audio rate limit exceeded")
+            self.state.remember_client_event(event.event_id)
+            try:
+                await session.send_client_event(event)
+            except SessionClosed:
+                return self._finish(CLOSE_INTERNAL, "the agent's session ended")
+
+    # -- model -> client -------------------------------------------------------------------------
+
+    async def _model_to_client(self, upstream: EventStream[ServerEvent]) -> None:
+        policy = self.relay.policy
+        try:
+            async for event in upstream:
+                if upstream.dropped:
+                    return self._finish(CLOSE_POLICY, "the client is not reading events fast enough")
+                visible = policy.sanitize_server_event(event, self.state)
+                if visible is not None:
+                    await self._send(visible)
+        except SessionClosed:
+            pass
+        self._finish(CLOSE_INTERNAL, "the agent's session ended")
+
+    async def _tool_notices(self, events: EventStream[AppEvent]) -> None:
+        policy = self.relay.policy
+        async for event in events:
+            notice = None
+            if isinstance(event, ToolCallStarted):
+                notice = policy.tool_activity(
+                    self.state, call_id=event.call_id, name=event.name, phase="started"
+                )
+            elif isinstance(event, ToolCallFinished):
+                ok = event.status == "ok"
+                notice = policy.tool_activity(
+                    self.state, call_id=event.call_id, name=event.name, phase="finished", ok=ok
+                )
+            if notice is not None:
+                await self._send(notice)
+
+    async def _send(self, event: ServerEvent) -> None:
+        text = _GA.encode_server_event(event)
+        try:
+            async with self._send_lock:
+                await self.channel.send(text)
+        except ClientGone:
+            self._finish(None, "")
+
+
+def _size(frame: Any) -> int:
+    if isinstance(frame, str):
+        return len(frame) if frame.isascii() else len(frame.encode("utf-8"))
+    return len(frame)

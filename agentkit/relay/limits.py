@@ -1,0 +1,66 @@
+"""How much one client may ask of the relay: frame size, message and audio rates, session length.
+
+Limits protect the relay and the model budget from one misbehaving client; going over a limit ends
+that client's connection with a close code and a reason that names the limit (others carry on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_LATER = 1013
+
+
+@dataclass(frozen=True)
+class RelayLimits:
+    """Per-client limits (and the relay-wide `max_connections`); `None` turns a limit off."""
+
+    max_frame_bytes: int = 256 * 1024
+    """Largest client frame; a bigger one closes the connection (1009)."""
+    messages_per_second: float = 50.0
+    message_burst: int = 200
+    """Frames a client may send at once before `messages_per_second` applies."""
+    audio_bytes_per_second: float = 2 * 48_000
+    """Decoded input audio per second: twice real time for 24 kHz PCM16."""
+    audio_burst_bytes: int = 10 * 48_000
+    """Audio a client may send at once (10 s of 24 kHz PCM16), e.g. a clip after a stall."""
+    max_session_seconds: float | None = 30 * 60
+    idle_timeout_seconds: float | None = 120.0
+    """A client that sends nothing for this long is disconnected (the microphone streams while on)."""
+    max_connections: int | None = 100
+    """Clients at once across the relay; more are refused with HTTP 503 before the upgrade."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_frame_bytes", "messages_per_second", "message_burst"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"RelayLimits.{name} must be positive")
+        for name in ("audio_bytes_per_second", "audio_burst_bytes"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"RelayLimits.{name} must be positive")
+        for name in ("max_session_seconds", "idle_timeout_seconds", "max_connections"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"RelayLimits.{name} must be positive or None")
+
+
+class TokenBucket:
+    """A rate with a burst allowance: `take(n, now)` is False once the client outpaces `rate`."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._last = now
+
+    def take(self, amount: float, now: float) -> bool:
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if amount > self._tokens:
+            return False
+        self._tokens -= amount
+        return True

@@ -202,3 +202,11 @@ async def test_a_server_that_cannot_start_fails_entering_with_a_clear_error() ->
     with anyio.fail_after(30), pytest.raises(MCPStartError, match="MCP server broken failed to start"):
         async with MCPServers([stdio_config("fine"), broken]):
             pass
+
+
+@pytest.mark.anyio
+async def test_a_server_starts_when_stderr_is_not_a_real_file(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(OSError):  # capsys swaps in a stream without a file descriptor
+        sys.stderr.fileno()
+    async with MCPServers([stdio_config("calc")]) as servers:
+        assert (await call(servers.toolset(), "calc_add", '{"a": 1, "b": 2}')).output == "3"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 import httpx2
@@ -157,7 +159,7 @@ class ServerConnection:
             env=dict(config.env) if config.env is not None else None,
             cwd=config.cwd,
         )
-        return stdio_client(params)
+        return stdio_client(params, errlog=_server_stderr(stack))
 
     async def _serve(self, client: Client) -> None:
         """Wait for news: a list change (list again) or a lost connection (return)."""
@@ -244,3 +246,16 @@ class ServerConnection:
                 if len(value) >= 4:
                     text = text.replace(value, "<redacted>")
         return text
+
+
+def _server_stderr(stack: AsyncExitStack) -> TextIO:
+    """Where a stdio server's stderr goes: ours when it is a real file, which it is not in
+    notebooks or under output capture; then the original stderr, else nowhere."""
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.fileno()
+                return stream
+        except (OSError, ValueError, AttributeError):
+            continue
+    return stack.enter_context(open(os.devnull, "w"))

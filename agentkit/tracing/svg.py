@@ -22,6 +22,7 @@ TITLE_HEIGHT = 28
 AXIS_HEIGHT = 22
 PANEL_GAP = 22
 LEGEND_HEIGHT = 30
+MARKER_LABEL_GAP = 70
 BAR_LEFT = PAD + LABEL_WIDTH
 BAR_WIDTH = WIDTH - BAR_LEFT - DURATION_WIDTH - PAD
 
@@ -147,26 +148,38 @@ def _row(parts: list[str], row: Row, y: int, scale: float) -> None:
             f'rx="3" fill="{colour}"{stroke}/>{tooltip}</g>'
         )
         end_x = x + max(width, 2.0)
-    for marker in row.markers:
-        _marker(parts, marker, BAR_LEFT + marker.offset_ns * scale, bar_y)
+    _markers(parts, row.markers, scale, bar_y)
     text = _duration(duration_ms)
     if row.failed and span.status_description:
         text += f" · {span.status_description}"
     parts.append(f'<text x="{end_x + 6:.1f}" y="{y + 19}" font-size="11" fill="#444">{escape(text)}</text>')
 
 
-def _marker(parts: list[str], marker: Marker, x: float, bar_y: int) -> None:
-    colour = ERROR_COLOUR if marker.error else "#222"
-    parts.append(
-        f'<g><path d="M{x - 4:.1f} {bar_y - 7} h8 l-4 6z" fill="{colour}"/>'
-        f"<title>{escape(marker.label)}</title></g>"
-    )
-    near_end = x > BAR_LEFT + BAR_WIDTH - 70  # keep the label clear of the duration text
-    anchor, text_x = ("end", x - 5) if near_end else ("start", x + 5)
-    parts.append(
-        f'<text x="{text_x:.1f}" y="{bar_y - 2}" font-size="9" text-anchor="{anchor}" fill="{colour}">'
-        f"{escape(marker.label)}</text>"
-    )
+def _markers(parts: list[str], markers: Sequence[Marker], scale: float, bar_y: int) -> None:
+    """A triangle per marker; markers too close to label apart share one label."""
+    groups: list[list[tuple[float, Marker]]] = []
+    for marker in markers:
+        x = BAR_LEFT + marker.offset_ns * scale
+        if groups and x - groups[-1][0][0] < MARKER_LABEL_GAP:
+            groups[-1].append((x, marker))
+        else:
+            groups.append([(x, marker)])
+    for group in groups:
+        for x, marker in group:
+            colour = ERROR_COLOUR if marker.error else "#222"
+            parts.append(
+                f'<g><path d="M{x - 4:.1f} {bar_y - 7} h8 l-4 6z" fill="{colour}"/>'
+                f"<title>{escape(marker.label)}</title></g>"
+            )
+        x = group[-1][0]
+        label = " · ".join(dict.fromkeys(marker.label for _, marker in group))
+        colour = ERROR_COLOUR if any(marker.error for _, marker in group) else "#222"
+        near_end = x > BAR_LEFT + BAR_WIDTH - 6 * len(label)  # keep clear of the duration text
+        anchor, text_x = ("end", group[0][0] - 5) if near_end else ("start", x + 5)
+        parts.append(
+            f'<text x="{text_x:.1f}" y="{bar_y - 2}" font-size="9" text-anchor="{anchor}" fill="{colour}">'
+            f"{escape(label)}</text>"
+        )
 
 
 def _tooltip(row: Row) -> str:

@@ -1,0 +1,168 @@
+"""`agentkit chat MODULE:ATTRIBUTE`: piped input, a real terminal (pty), bad targets, and the view."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentkit.console import ChatView
+from agentkit.engine import ArgumentsDelta, TextDelta, ToolCallFinished, ToolCallStarted
+
+AGENT_MODULE = '''
+from agentkit import Agent, ToolError, tool
+
+
+@tool
+def lookup_order(order_id: str) -> dict:
+    """Look up an order.
+
+    Args:
+        order_id: The order id, like A-1001.
+    """
+    if order_id == "A-1002":
+        raise ToolError("No order A-1002.")
+    return {"order_id": order_id, "status": "shipped"}
+
+
+agent = Agent("shopbot", "Help customers.", tools=[lookup_order], output_modalities=["text"])
+not_an_agent = 42
+'''
+
+
+@pytest.fixture
+def bot_file(tmp_path: Path) -> Path:
+    path = tmp_path / "shopbot.py"
+    path.write_text(AGENT_MODULE)
+    return path
+
+
+def offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
+    return {**env, "NO_COLOR": "1"}
+
+
+def chat(target: str, stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentkit", "chat", target],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=offline_env(),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_piped_lines_are_echoed_and_answered_with_tool_calls(bot_file: Path) -> None:
+    result = chat("shopbot:agent", "Hello\nCan you check orders A-1001 and A-1002?\n", bot_file.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("local Realtime server") == 1
+    out = result.stdout
+    assert "Chatting with 'shopbot' (tools: lookup_order)." in out
+    assert "you › Hello\nshopbot › Hello!" in out
+    assert "you › Can you check orders A-1001 and A-1002?" in out
+    assert "⚙ lookup_order(order_id='A-1001')" in out
+    assert "✓ lookup_order(order_id='A-1001') · " in out
+    assert "✗ lookup_order(order_id='A-1002') · tool_error after " in out
+    assert "No order A-1002." in out
+    assert out.count("⏱ turn ") == 2
+    assert "\x1b[" not in out  # not a terminal: no colours, no line rewriting
+
+
+def test_a_py_file_target_loads_too(bot_file: Path, tmp_path: Path) -> None:
+    result = chat(f"{bot_file}:agent", "Hello\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "shopbot › Hello!" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("shopbot", "expected MODULE:ATTRIBUTE"),
+        ("shopbot:missing", "has no attribute 'missing'"),
+        ("shopbot:not_an_agent", "is a int, not an agentkit Agent"),
+        ("no_such_module_here:agent", "No module named 'no_such_module_here'"),
+    ],
+)
+def test_bad_targets_are_clear_errors(bot_file: Path, target: str, message: str) -> None:
+    result = chat(target, "", bot_file.parent)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_on_a_terminal_it_prompts_and_streams_arguments_live(bot_file: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agentkit", "chat", "shopbot:agent"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,  # input() writes its prompt there
+        cwd=bot_file.parent,
+        env={**offline_env(), "TERM": "xterm"},
+    )
+    os.close(terminal)
+    os.write(controller, b"Check order A-1001\n")
+    os.write(controller, b"\x04")  # Ctrl-D at the next prompt ends the chat
+    seen = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed: the process exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        os.close(controller)
+    text = seen.decode(errors="replace")
+    assert "you › " in text
+    assert "\r\x1b[K" in text  # the call's line was rewritten as its arguments streamed
+    assert "lookup_order(order_id='A-1001')" in text
+    assert "Ctrl-D ends." in text
+
+
+def test_the_view_rewrites_a_call_line_while_its_arguments_stream() -> None:
+    out = io.StringIO()
+    view = ChatView(out, live=True)
+    view.show(TextDelta(time=0.0, response_id="r", item_id="i", delta="Let me look."))
+    for so_far in ('{"order_id": "A-', '{"order_id": "A-1001"}'):
+        view.show(
+            ArgumentsDelta(
+                time=0.1, call_id="c1", name="lookup_order", delta="", arguments_so_far=so_far, partial={}
+            )
+        )
+    view.show(
+        ToolCallStarted(
+            time=0.2, call_id="c1", name="lookup_order", arguments='{"order_id": "A-1001"}', response_id="r"
+        )
+    )
+    view.show(
+        ToolCallFinished(
+            time=0.45,
+            call_id="c1",
+            name="lookup_order",
+            arguments='{"order_id": "A-1001"}',
+            output="{}",
+            status="ok",
+        )
+    )
+    assert out.getvalue() == (
+        "assistant › Let me look.\n"
+        '\r\x1b[K  ⚙ lookup_order {"order_id": "A-'
+        '\r\x1b[K  ⚙ lookup_order {"order_id": "A-1001"}'
+        "\r\x1b[K  ⚙ lookup_order(order_id='A-1001')\n"
+        "  ✓ lookup_order(order_id='A-1001') · 250 ms\n"
+    )

@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentkit.testing.cli",
     "agentkit.tracing.cli",
     "agentkit.console.cli",
+    "agentkit.relay.cli",
 )
 """Modules with a `register(subparsers) -> None` function; each adds its own subcommands."""
 

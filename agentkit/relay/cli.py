@@ -1,0 +1,126 @@
+"""`agentkit relay MODULE:AGENT`: serve an agent to browsers (the voice page at `/`, the WebSocket at
+`--path`), with the model endpoint from the environment, or agentkit's local server with `--local`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+import anyio
+
+from agentkit.agent import Agent
+from agentkit.connection import Endpoint
+from agentkit.relay.policy import RelayPolicy
+from agentkit.relay.relay import Relay
+from agentkit.relay.server import RelayServer
+
+
+class TargetError(Exception):
+    """The MODULE:AGENT argument does not name an Agent or a Relay."""
+
+
+def load_target(target: str) -> Agent | Relay:
+    """The `Agent` or `Relay` named `module.path:attribute` (the current folder is importable)."""
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise TargetError(f"expected MODULE:AGENT (like myapp.bot:agent), got {target!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise TargetError(f"cannot import {module_name}: {exc}") from exc
+    value = getattr(module, attribute, None)
+    if callable(value) and not isinstance(value, (Agent, Relay)):
+        value = value()  # a factory
+    if not isinstance(value, (Agent, Relay)):
+        raise TargetError(f"{target} is not an Agent or a Relay (got {type(value).__name__})")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "relay",
+        help="serve an agent to browsers and other untrusted clients",
+        description="Serve an agent through the relay: the voice page at / and the WebSocket at --path.",
+    )
+    parser.add_argument("target", metavar="MODULE:AGENT", help="an Agent or Relay, e.g. myapp.bot:agent")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--path", default="/realtime", help="the WebSocket path (default /realtime)")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        dest="origins",
+        metavar="ORIGIN",
+        help="a browser origin allowed to connect (repeatable; default: the relay's own origin only)",
+    )
+    parser.add_argument("--tool-notices", action="store_true", help="tell clients when tools run")
+    parser.add_argument(
+        "--local", action="store_true", help="use agentkit's local model server (offline demo)"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        target = load_target(args.target)
+    except TargetError as exc:
+        print(f"agentkit relay: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the user's module failed while importing: say how, briefly
+        print(f"agentkit relay: cannot load {args.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    if not args.local and Endpoint.from_env() is None and not (isinstance(target, Relay) and target.endpoint):
+        print(
+            "agentkit relay: no model endpoint: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT_NAME "
+            "(or OPENAI_API_KEY), or pass --local for agentkit's local server",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        anyio.run(_serve, target, args)
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"agentkit relay: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(target: Agent | Relay, args: argparse.Namespace) -> None:
+    if not args.local:
+        await _serve_relay(_relay(target, args, None), args)
+        return
+    from agentkit.testing import LocalRealtimeServer
+
+    async with LocalRealtimeServer() as upstream:
+        endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
+        await _serve_relay(_relay(target, args, endpoint), args)
+
+
+def _relay(target: Agent | Relay, args: argparse.Namespace, endpoint: Endpoint | None) -> Relay:
+    if isinstance(target, Relay):
+        if endpoint is not None:
+            target.endpoint = endpoint
+        return target
+    return Relay(
+        target,
+        endpoint,
+        policy=RelayPolicy(tool_notices=args.tool_notices),
+        allowed_origins=args.origins,
+        path=args.path,
+    )
+
+
+async def _serve_relay(relay: Relay, args: argparse.Namespace) -> None:
+    async with RelayServer(relay, args.host, args.port) as server:
+        print(
+            f"agentkit relay: {relay.agent.name} at {server.http_url} (WebSocket {server.ws_url})", flush=True
+        )
+        await anyio.sleep_forever()

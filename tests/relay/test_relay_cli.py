@@ -1,0 +1,61 @@
+"""`agentkit relay MODULE:AGENT`: registered with the CLI; clear errors for bad targets and no endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentkit.cli import build_parser, main
+from agentkit.relay import Relay
+from agentkit.relay.cli import TargetError, load_target
+
+from .relay_helpers import make_agent
+
+agent = make_agent()
+relay = Relay(agent, path="/voice")
+not_an_agent = 42
+
+
+def test_relay_command_is_registered() -> None:
+    args = build_parser().parse_args(
+        ["relay", "pkg.mod:agent", "--port", "9000", "--allow-origin", "https://a.example"]
+    )
+    assert args.target == "pkg.mod:agent"
+    assert args.port == 9000
+    assert args.origins == ["https://a.example"]
+    assert args.handler is not None
+
+
+def test_targets_load_agents_relays_and_factories() -> None:
+    assert load_target(f"{__name__}:agent") is agent
+    assert load_target(f"{__name__}:relay") is relay
+    assert isinstance(load_target(f"{__name__}:make_agent"), type(agent))
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no_colon", "expected MODULE:AGENT"),
+        ("no_such_module_xyz:agent", "cannot import no_such_module_xyz"),
+        (f"{__name__}:not_an_agent", "is not an Agent or a Relay (got int)"),
+        (f"{__name__}:missing", "is not an Agent or a Relay (got NoneType)"),
+    ],
+)
+def test_bad_targets_say_what_is_wrong(target: str, message: str) -> None:
+    with pytest.raises(TargetError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_target(target)
+
+
+def test_the_command_exits_with_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_DEPLOYMENT_NAME",
+        "OPENAI_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["relay", "no_colon"]) == 2
+    assert "expected MODULE:AGENT" in capsys.readouterr().err
+    assert main(["relay", f"{__name__}:agent"]) == 2
+    assert "no model endpoint" in capsys.readouterr().err

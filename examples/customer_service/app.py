@@ -38,6 +38,7 @@ from agentkit.session import SessionClosed
 from .agent import build_agent
 from .db import ShopDatabase, ShopDatabaseError, default_db_path
 from .demo import run_demo
+from .serve import serve
 from .voice import TurnRecorder, ask_aloud, load_question
 
 if TYPE_CHECKING:
@@ -61,6 +62,11 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--audio-in", type=Path, metavar="FILE.wav", help="ask one spoken question from a WAV file"
     )
+    mode.add_argument(
+        "--serve", action="store_true", help="serve the voice page so a browser can talk to the bot"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="--serve: port to listen on (default 8080)")
     parser.add_argument(
         "--db",
         type=Path,
@@ -145,8 +151,11 @@ async def _talk(
     recorder: TurnRecorder | None,
     question: bytes | None,
 ) -> None:
-    speak = recorder is not None or question is not None
-    agent = build_agent(db, speak=speak, listen=question is not None)
+    speak = recorder is not None or question is not None or args.serve
+    agent = build_agent(db, speak=speak, listen=question is not None or args.serve)
+    if args.serve:
+        await serve(agent, endpoint, args.host, args.port, io.announce)
+        return
     on_event = recorder.feed if recorder is not None else None
     if not (args.text or args.demo or question is not None) and io.stdin.isatty():
         await run_chat(agent, endpoint, source=io.stdin, out=io.stdout, observer=observer, on_event=on_event)

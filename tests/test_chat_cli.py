@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,8 @@ def test_on_a_terminal_it_prompts_and_streams_arguments_live(bot_file: Path) -> 
     seen = b""
     try:
         while True:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, f"no output for 30 s; so far: {seen!r}"
             try:
                 chunk = os.read(controller, 4096)
             except OSError:  # the terminal closed: the process exited

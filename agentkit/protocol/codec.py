@@ -117,6 +117,8 @@ def _load(frame: str | bytes) -> dict[str, Any] | s.ProtocolError:
         data = json.loads(frame)
     except (ValueError, UnicodeDecodeError) as exc:
         return s.ProtocolError(message=f"frame is not valid JSON: {exc}", frame=_short(frame))
+    except RecursionError:  # a hostile peer can nest arrays deeper than the parser's stack
+        return s.ProtocolError(message="frame is nested too deeply to decode", frame=_short(frame))
     if not isinstance(data, dict):
         return s.ProtocolError(message="frame is not a JSON object", frame=_short(frame))
     kind = data.get("type")

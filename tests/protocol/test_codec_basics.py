@@ -63,6 +63,17 @@ def test_malformed_frames_become_protocol_errors(frame: str | bytes) -> None:
     assert isinstance(Codec().decode_server_event(frame), ProtocolError)
 
 
+@pytest.mark.parametrize(
+    "frame", ["[" * 100_000, '{"type": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"]
+)
+def test_deeply_nested_frames_become_protocol_errors(frame: str) -> None:
+    for codec in (Codec(Dialect.GA), Codec(Dialect.PREVIEW)):
+        server = codec.decode_server_event(frame)
+        client = codec.decode_client_event(frame)
+        assert isinstance(server, ProtocolError) and "nested too deeply" in server.message
+        assert isinstance(client, ProtocolError) and "nested too deeply" in client.message
+
+
 def test_unknown_event_is_passed_through() -> None:
     event = Codec().decode_server_event('{"type": "brand.new", "x": 1}')
     assert isinstance(event, UnknownEvent)

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,7 @@ class Services:
     faults: Callable[[], Faults]
     synthesize: Synthesizer
     transcribe: Callable[[bytes], str | None]
+    record_timeline: bool = False
 
 
 @dataclass(eq=False)
@@ -131,6 +133,8 @@ class ServerConnection:
         )
         self.received: list[ClientEvent] = []
         self.sent: list[ServerEvent] = []
+        self.timeline: list[tuple[float, str, str]] | None = [] if services.record_timeline else None
+        """With `record_timeline`: (time.perf_counter(), "sent" or "received", wire type) per frame."""
         self.faults: Faults | None = None
         self.closed = anyio.Event()
         self._services = services
@@ -170,6 +174,8 @@ class ServerConnection:
                 await (interrupt.wait() if interrupt else anyio.sleep(delay))
         with anyio.CancelScope(shield=True):
             await self._ws.send(json.dumps(body, separators=(",", ":")))
+        if self.timeline is not None:
+            self.timeline.append((time.perf_counter(), "sent", body["type"]))
         self.sent.append(event)
         return True
 
@@ -232,7 +238,10 @@ class ServerConnection:
             pass
 
     async def _handle(self, frame: str | bytes) -> None:
+        arrived = time.perf_counter()
         event = self._codec.decode_client_event(frame)
+        if self.timeline is not None:
+            self.timeline.append((arrived, "received", getattr(event, "type", None) or event.kind))
         if isinstance(event, ProtocolError):
             await self._report_unreadable(event, frame)
             return
@@ -501,7 +510,7 @@ class ServerConnection:
         Cancellation is checked between events, so what the client saw and what `close()` reports agree."""
         malformed, unknown, error = self._faults().take_one_shots()
         timing = self._services.timing()
-        count, first_delta = 0, True
+        count, first_delta, started = 0, True, False
         try:
             for event in active.stream.events():
                 delay = 0.0
@@ -512,6 +521,7 @@ class ServerConnection:
                 if isinstance(event, ResponseCreated):
                     await self._inject(malformed, unknown, error)
                     task_status.started()
+                    started = True
                 count += 1
                 drop_after = self._faults().drop_after_events
                 if drop_after is not None and count >= drop_after:
@@ -525,6 +535,8 @@ class ServerConnection:
         except ConnectionClosed:
             pass  # the client went away mid-response: nothing left to tell it
         finally:
+            if not started:  # the client left before `response.created` went out: release the caller
+                task_status.started()
             self._responses.discard(active)
             if self._default is active:
                 self._default = None

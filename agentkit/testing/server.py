@@ -50,6 +50,7 @@ class LocalRealtimeServer:
 
     Every URL form of the real services works (see `url()`); the path picks the dialect. State is per
     connection. `model`, `timing` and `faults` may be replaced while the server runs.
+    `record_timeline` keeps a timestamp per frame on each connection (`connection.timeline`, for benchmarks).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class LocalRealtimeServer:
         faults: Faults | None = None,
         synthesize: Synthesizer | None = None,
         transcribe: Callable[[bytes], str | None] | None = None,
+        record_timeline: bool = False,
     ) -> None:
         self.api_key = api_key
         self.model: RealtimeModel = model if model is not None else _default_model()
@@ -78,6 +80,7 @@ class LocalRealtimeServer:
             faults=lambda: self.faults,
             synthesize=synthesize or audio.default_synthesizer(),
             transcribe=transcribe or audio.recall,
+            record_timeline=record_timeline,
         )
         self._server: Server | None = None
         self._routes: dict[int, tuple[Route, str]] = {}

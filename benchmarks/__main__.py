@@ -1,0 +1,274 @@
+"""`python -m benchmarks [--quick] [--reps N]`: every client against one local server, side by side.
+
+The server runs in a child process (`benchmarks.serve`) and timestamps every frame, so tool-round
+figures are what the server saw; client CPU is this process's `time.process_time()`. Clients take
+turns within each repetition (the order rotates), and the figures are medians over repetitions.
+Prints a table, then ONE JSON line with every figure. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+
+from benchmarks.clients import CLIENTS, Client
+from benchmarks.process import LocalServerProcess, raise_fd_limit, rss_bytes
+
+SCENARIOS = ("tool_round", "parallel_calls", "early_start", "throughput", "many_sessions")
+FLOOR = "raw"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    reps: int
+    turns: int
+    deltas: int
+    sessions: tuple[int, ...]
+    limit: float
+    """Seconds one client may take for one run of one scenario before it is written off."""
+
+
+FULL = Sizes(reps=5, turns=10, deltas=20_000, sessions=(200, 1000), limit=120.0)
+QUICK = Sizes(reps=1, turns=2, deltas=200, sessions=(5,), limit=60.0)
+
+
+def _ms(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values) * 1000, 2) if values else None
+
+
+def _pct(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+class Bench:
+    def __init__(self, server: LocalServerProcess, clients: Sequence[Client], sizes: Sizes) -> None:
+        self.server = server
+        self.clients = clients
+        self.sizes = sizes
+        self.failures: dict[str, dict[str, str]] = {}
+
+    def _order(self, rep: int) -> list[Client]:
+        shift = rep % len(self.clients)
+        return [*self.clients[shift:], *self.clients[:shift]]
+
+    async def _attempt(self, scenario: str, client: Client, run: Callable[[], Awaitable[None]]) -> bool:
+        """Run one client once; a failure is recorded (with why) instead of ending the benchmark."""
+        if client.name in self.failures.get(scenario, {}):
+            return False
+        try:
+            with anyio.fail_after(self.sizes.limit):
+                await run()
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}"[:200]
+            self.failures.setdefault(scenario, {})[client.name] = why
+            print(f"  {scenario}: {client.name} failed: {why}", file=sys.stderr)
+            if os.environ.get("AGENTKIT_BENCH_DEBUG"):
+                traceback.print_exc()
+            await self.server.command(op="collect")
+            return False
+        return True
+
+    async def _tool_rounds(
+        self,
+        scenario: str,
+        calls: int,
+        tool_delay: float,
+        turns: int,
+        words_after: int = 0,
+        delay: float = 0.0,
+    ) -> dict[str, dict[str, list[float]]]:
+        await self.server.command(
+            op="script", calls=calls, words_after=words_after, answer_words=3, audio_delta_delay=delay
+        )
+        found: dict[str, dict[str, list[float]]] = {
+            c.name: {"gaps": [], "follow_ups": [], "early": []} for c in self.clients
+        }
+        for rep in range(self.sizes.reps):
+            for client in self._order(rep):
+                url, key = self.server.url, self.server.api_key
+                ok = await self._attempt(
+                    scenario, client, partial(client.tool_turns, url, key, turns, tool_delay)
+                )
+                if not ok:
+                    continue
+                for connection in (await self.server.command(op="collect"))["connections"]:
+                    found[client.name]["gaps"] += connection["gaps"]
+                    found[client.name]["follow_ups"].append((connection["creates"] - turns) / turns)
+                    found[client.name]["early"] += connection["output_after_args"]
+        return found
+
+    async def tool_round(self) -> dict[str, Any]:
+        found = await self._tool_rounds("tool_round", 1, 0.0, self.sizes.turns)
+        return {name: {"median_ms": _ms(f["gaps"]), "samples": len(f["gaps"])} for name, f in found.items()}
+
+    async def parallel_calls(self) -> dict[str, Any]:
+        found = await self._tool_rounds("parallel_calls", 8, 0.2, 1)
+        return {
+            name: {
+                "median_ms": _ms(f["gaps"]),
+                "follow_ups_per_round": statistics.median(f["follow_ups"]) if f["follow_ups"] else None,
+            }
+            for name, f in found.items()
+        }
+
+    async def early_start(self) -> dict[str, Any]:
+        found = await self._tool_rounds("early_start", 1, 0.0, 1, words_after=3, delay=0.1)
+        return {
+            name: {"output_after_args_ms": _ms(f["early"]), "follow_up_after_done_ms": _ms(f["gaps"])}
+            for name, f in found.items()
+        }
+
+    async def throughput(self) -> dict[str, Any]:
+        deltas = self.sizes.deltas
+        await self.server.command(op="script", calls=0, words_after=0, answer_words=deltas)
+        cpu: dict[str, list[float]] = {c.name: [] for c in self.clients}
+        wall: dict[str, list[float]] = {c.name: [] for c in self.clients}
+        for rep in range(self.sizes.reps):
+            for client in self._order(rep):
+                url, key = self.server.url, self.server.api_key
+                gc.collect()
+                started_cpu, started = time.process_time(), time.perf_counter()
+                if await self._attempt("throughput", client, partial(client.stream, url, key)):
+                    wall[client.name].append(time.perf_counter() - started)
+                    cpu[client.name].append(time.process_time() - started_cpu)
+                    await self.server.command(op="collect")
+        events = 2 * deltas  # audio deltas + transcript deltas
+        return {
+            name: {
+                "cpu_us_per_event": round(statistics.median(cpu[name]) / events * 1e6, 2)
+                if cpu[name]
+                else None,
+                "events_per_s": round(events / statistics.median(wall[name])) if wall[name] else None,
+                "events": events,
+            }
+            for name in cpu
+        }
+
+    async def many_sessions(self) -> dict[str, Any]:
+        await self.server.command(op="script", calls=1, words_after=0, answer_words=3, audio_delta_delay=0.0)
+        result: dict[str, Any] = {}
+        for count in self.sizes.sessions:
+            raise_fd_limit(2 * count + 256)
+            for client in self.clients:
+                url, key = self.server.url, self.server.api_key
+                gc.collect()
+                baseline, peak = rss_bytes(), [0]
+
+                label = f"many_sessions_{count}"
+                if not await self._attempt(label, client, partial(_crowd, client, url, key, count, peak)):
+                    continue
+                gaps = [
+                    g for c in (await self.server.command(op="collect"))["connections"] for g in c["gaps"]
+                ]
+                result.setdefault(str(count), {})[client.name] = {
+                    "p50_ms": _pct(gaps, 0.5),
+                    "p99_ms": _pct(gaps, 0.99),
+                    "rss_kib_per_session": round((peak[0] - baseline) / 1024 / count, 1),
+                    "rounds": len(gaps),
+                }
+        return result
+
+
+async def _crowd(client: Client, url: str, key: str, count: int, peak: list[int]) -> None:
+    """`count` sessions of one client at once, each doing two tool rounds; `peak` tracks memory."""
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_watch_peak, peak)
+        async with anyio.create_task_group() as sessions:
+            for _ in range(count):
+                sessions.start_soon(client.tool_turns, url, key, 2, 0.0)
+        tg.cancel_scope.cancel()
+
+
+async def _watch_peak(peak: list[int]) -> None:
+    while True:
+        peak[0] = max(peak[0], rss_bytes())
+        await anyio.sleep(0.05)
+
+
+def _machine() -> dict[str, Any]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(
+                (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), ""
+            )
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model or platform.processor(),
+        "python": platform.python_version(),
+    }
+
+
+def _table(results: dict[str, Any]) -> str:
+    lines = [f"{'scenario':<34} {'client':<14} figures (ratio to raw where it applies)"]
+    for scenario, by_client in results.items():
+        rows = (
+            by_client.items()
+            if scenario != "many_sessions"
+            else [
+                (f"{name} @{count}", figures)
+                for count, clients in by_client.items()
+                for name, figures in clients.items()
+            ]
+        )
+        for name, figures in rows:
+            floor = by_client.get(FLOOR) if scenario != "many_sessions" else None
+            shown = []
+            for key, value in figures.items():
+                ratio = ""
+                base = floor.get(key) if isinstance(floor, dict) else None
+                if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base:
+                    ratio = f" (x{value / base:.2f})"
+                shown.append(f"{key}={value}{ratio}")
+            lines.append(f"{scenario:<34} {name:<14} " + ", ".join(shown))
+    return "\n".join(lines)
+
+
+async def run(sizes: Sizes, only: Sequence[str] = SCENARIOS) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    async with LocalServerProcess() as server:
+        bench = Bench(server, CLIENTS, sizes)
+        for scenario in only:
+            started = time.perf_counter()
+            results[scenario] = await getattr(bench, scenario)()
+            print(f"  {scenario}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return {"machine": _machine(), "scenarios": results, "failures": bench.failures}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="agentkit against its peers, on one local server")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run in seconds")
+    parser.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.reps:
+        sizes = Sizes(args.reps, sizes.turns, sizes.deltas, sizes.sessions, sizes.limit)
+    outcome = anyio.run(run, sizes, args.only)
+    print(_table(outcome["scenarios"]))
+    for scenario, failed in outcome["failures"].items():
+        for name, why in failed.items():
+            print(f"{scenario}: {name} could not run: {why}")
+    print(json.dumps(outcome))
+
+
+if __name__ == "__main__":
+    main()

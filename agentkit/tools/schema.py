@@ -139,6 +139,8 @@ def build_from_schema(function: Callable[..., Any], parameters: dict[str, Any]) 
             value = json.loads(arguments) if arguments.strip() else {}
         except ValueError as exc:
             raise InvalidArguments(f"arguments are not valid JSON ({exc})") from None
+        except RecursionError:  # the signature path's pydantic parser reports this as invalid JSON too
+            raise InvalidArguments("arguments are not valid JSON (nested too deeply)") from None
         if not isinstance(value, dict):
             raise InvalidArguments(f"arguments must be a JSON object, got {type(value).__name__}")
         missing = [name for name in required if name not in value]

@@ -270,6 +270,18 @@ async def test_raw_schema_tool_gets_the_arguments_object() -> None:
     assert not_object.output == "invalid arguments for tool raw: arguments must be a JSON object, got str"
 
 
+async def test_too_deeply_nested_arguments_are_invalid_not_a_crash() -> None:
+    @tool(parameters={"type": "object", "properties": {"q": {"type": "array"}}})
+    async def raw(arguments: dict[str, Any]) -> str:
+        return "ran"
+
+    deep = '{"q": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    for target in (raw, lookup_order):
+        outcome = await run(target, deep)
+        assert outcome.status == "invalid_arguments"
+        assert "arguments are not valid JSON" in outcome.output
+
+
 async def test_limiter_bounds_concurrent_calls() -> None:
     limiter = anyio.CapacityLimiter(2)
     running = 0

@@ -8,6 +8,7 @@ token. Tokens are fetched without blocking the event loop and cached until short
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, Literal, Protocol
 import anyio
 import anyio.to_thread
 
-from agentkit.connection.errors import HandshakeError
+from agentkit.connection.errors import EndpointError, HandshakeError
 from agentkit.connection.secrets import Secret
 
 KeyPlacement = Literal["api-key", "bearer", "query", "subprotocol"]
@@ -27,6 +28,9 @@ KeyPlacement = Literal["api-key", "bearer", "query", "subprotocol"]
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
 _KEY_SUBPROTOCOL = "openai-insecure-api-key."
 _PLACEMENTS = ("api-key", "bearer", "query", "subprotocol")
+_KEY_CHARACTERS = re.compile(r"[!-~]+")
+"""Printable ASCII without spaces: every real key; anything else would be refused (or, in a
+subprotocol, echoed with the key by websockets' own error) only once connecting."""
 
 
 class AccessTokenLike(Protocol):
@@ -77,6 +81,11 @@ class KeyAuth(Auth):
         if placement not in _PLACEMENTS:
             raise ValueError(f"key placement must be one of {', '.join(_PLACEMENTS)}; got {placement!r}")
         self._key = Secret(key)
+        if not _KEY_CHARACTERS.fullmatch(self._key.reveal()):
+            raise EndpointError(
+                "the API key contains spaces, line breaks or non-ASCII characters; "
+                "check it for a stray quote or space picked up while pasting"
+            )
         self.placement: KeyPlacement = placement
         self.description = f"key in {placement}"
 

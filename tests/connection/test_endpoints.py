@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentkit.connection import Endpoint, EndpointError, KeyAuth, TokenAuth
+from agentkit.connection import Endpoint, EndpointError, KeyAuth, KeyPlacement, TokenAuth
 from agentkit.protocol import Dialect
 
 KEY = "sk-test-SECRET-0123456789"
@@ -174,3 +174,15 @@ def test_repr_and_str_never_show_the_key() -> None:
         )
         assert KEY not in shown
         assert "Endpoint(" in repr(endpoint)
+
+
+@pytest.mark.parametrize("placement", ["api-key", "bearer", "query", "subprotocol"])
+@pytest.mark.parametrize(
+    "bad_key", [f"{KEY}\u201d", f"{KEY[:5]} {KEY[5:]}", f"{KEY}\nX-Other: 1", f"{KEY}\u200b"]
+)
+def test_a_key_with_impossible_characters_fails_early_without_showing_it(
+    placement: KeyPlacement, bad_key: str
+) -> None:
+    with pytest.raises(EndpointError, match="stray quote or space") as caught:
+        Endpoint.custom("ws://h/v1/realtime?model=m", api_key=bad_key, key_placement=placement)
+    assert KEY[5:] not in str(caught.value)

@@ -6,8 +6,8 @@ when the agent is built, and every session gets its own copy of the toolset.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, cast
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
 from agentkit.observer import SessionObserver, combine
@@ -15,6 +15,9 @@ from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
 from agentkit.tools import Toolset
 from agentkit.tools.toolset import ToolLike
+
+ObserverFactory = Callable[[], SessionObserver]
+"""Makes a fresh observer for each session (for observers that keep per-session state)."""
 
 TurnDetectionSetting = TurnDetection | Literal["server_vad", "semantic_vad", "manual"] | None
 """A `TurnDetection`, a VAD type by name, `"manual"` (the application commits audio), or None
@@ -61,7 +64,7 @@ class Agent:
         deps: Any = None,
         tool_timeout: float | None = 30.0,
         max_concurrent_tools: int = 8,
-        observers: Iterable[SessionObserver] = (),
+        observers: Iterable[SessionObserver | ObserverFactory] = (),
         reconnect: ReconnectPolicy | None = ReconnectPolicy(),
         session_options: SessionConfig | None = None,
     ) -> None:
@@ -83,6 +86,8 @@ class Agent:
         self.tool_timeout = tool_timeout
         self.max_concurrent_tools = max_concurrent_tools
         self.observers = tuple(observers)
+        """Watch every session of this agent. An observer that keeps per-session state (such as
+        `TracingObserver`) is given as a factory, e.g. the class itself: each session calls it."""
         self.reconnect = reconnect
         self.session_options = session_options
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
@@ -137,9 +142,16 @@ class Agent:
             self,
             endpoint,
             deps=self.deps if deps is AGENT_DEPS else deps,
-            observer=combine([*self.observers, observer]),
+            observer=combine([*(_observer_for_session(o) for o in self.observers), observer]),
             transport=transport,
         )
+
+
+def _observer_for_session(observer: SessionObserver | ObserverFactory) -> SessionObserver:
+    # An instance has `on_event` bound; a class or a plain function is a factory to call.
+    if isinstance(observer, type) or not hasattr(observer, "on_event"):
+        return cast(ObserverFactory, observer)()
+    return cast(SessionObserver, observer)
 
 
 def _turn_detection(setting: TurnDetection | str) -> TurnDetection | None:

@@ -77,8 +77,8 @@ class _Tool:
 
 
 class TracingObserver:
-    """Traces one session at a time: pass a new one to each `agent.connect(..., observer=...)`
-    rather than to `Agent(observers=...)`, which every session of the agent shares.
+    """Traces one session at a time: pass a new one to each `agent.connect(..., observer=...)`, or
+    the class itself as `Agent(observers=[TracingObserver])`, which makes one per session.
 
     `record_content=True` also records tool arguments and results, which may hold personal data.
     Providers default to the global ones set through `opentelemetry.trace` / `opentelemetry.metrics`.

@@ -41,7 +41,7 @@ def service_error_text(body: bytes | str) -> tuple[str | None, str | None]:
         return None, None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, text[:_MAX_SERVICE_TEXT]
     error = data.get("error", data) if isinstance(data, dict) else data
     if isinstance(error, dict):
@@ -80,9 +80,9 @@ def http_failure(
     secrets: Iterable[str],
 ) -> E:
     """The error for an HTTP refusal, its text scrubbed of every secret we sent."""
-    secrets = tuple(secrets)
-    code, message = service_error_text(body)
-    message = redact(message, secrets) if message else None
+    # Scrub before `service_error_text` cuts the text short, which could cut a key in half.
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    code, message = service_error_text(redact(text, tuple(secrets)))
     request_id = request_id_from(headers, sent_request_id)
     parts = [f"{what} failed: HTTP {status}"]
     if code or message:

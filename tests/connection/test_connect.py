@@ -3,6 +3,7 @@ failures and their messages, token refresh across reconnects, closes, and secret
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -378,6 +379,24 @@ def test_service_text_is_scrubbed_of_secrets_and_plain_bodies_are_kept() -> None
     assert error.service_error == "forbidden for key ***"
     assert error.request_id == "client-2"
     assert "network rules" in str(error)
+
+
+@pytest.mark.parametrize("start", range(477, 493, 5))
+def test_a_key_cut_by_the_length_limit_is_still_scrubbed(start: int) -> None:
+    message = "x" * start + KEY
+    for body in (message, json.dumps({"error": {"code": "bad", "message": message}})):
+        error = http_failure(
+            HandshakeError,
+            "x",
+            status=401,
+            body=body,
+            headers={},
+            sent_request_id=None,
+            url="u",
+            secrets=[KEY],
+        )
+        assert KEY[:8] not in str(error)
+        assert KEY[:8] not in (error.service_error or "")
 
 
 async def test_unreachable_server_is_a_handshake_error_without_status() -> None:

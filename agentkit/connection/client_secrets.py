@@ -70,9 +70,7 @@ async def mint_client_secret(
 ) -> ClientSecret:
     """POST to a `client_secrets` URL with the service's own credentials in `headers`."""
     body = _request_body(model, session, expires_after_s)
-    secrets = [
-        v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in ("api-key", "authorization")
-    ]
+    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
     try:
         async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
             response = await client.post(url, json=body, headers=headers)

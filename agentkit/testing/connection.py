@@ -50,6 +50,7 @@ from agentkit.protocol import (
     ResponseCancel,
     ResponseCreate,
     ResponseCreated,
+    ResponseDone,
     ResponseParams,
     ServerEvent,
     SessionConfig,
@@ -522,6 +523,8 @@ class ServerConnection:
                     await self._inject(malformed, unknown, error)
                     task_status.started()
                     started = True
+                elif isinstance(event, ResponseDone) and self._default is active:
+                    self._default = None  # done means done: trailing events must not block the next create
                 count += 1
                 drop_after = self._faults().drop_after_events
                 if drop_after is not None and count >= drop_after:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -299,6 +300,46 @@ def test_document_errors(tmp_path: Path) -> None:
     broken.write_text("openapi: [unclosed")
     with pytest.raises(OpenAPIError, match="neither JSON nor YAML"):
         openapi_toolset(broken)
+
+
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [
+        ([1], "paths must be an object, got list"),
+        ({"/a": [1]}, "paths./a must be an object, got list"),
+        ({"/a": {"parameters": 5, "get": {}}}, "paths./a.parameters must be a list, got int"),
+        ({"/a": {"get": {"parameters": {"q": 1}}}}, "paths./a.get.parameters must be a list, got dict"),
+        (
+            {"/a": {"get": {"parameters": [{"in": "query", "name": ["q"]}]}}},
+            "paths./a.get.parameters name must be a string, got list",
+        ),
+        (
+            {"/a": {"get": {"parameters": [{"in": "query", "name": "q", "schema": 5}]}}},
+            "paths./a.get.parameters.q.schema must be an object, got int",
+        ),
+        (
+            {"/a": {"post": {"requestBody": {"content": [1]}}}},
+            "paths./a.post.requestBody.content must be an object, got list",
+        ),
+        (
+            {"/a": {"post": {"requestBody": {"content": {"application/json": {"schema": 5}}}}}},
+            "paths./a.post.requestBody schema must be an object, got int",
+        ),
+    ],
+)
+def test_malformed_operations_name_the_place(paths: Any, message: str) -> None:
+    with pytest.raises(OpenAPIError, match=re.escape(message)):
+        openapi_toolset({"openapi": "3.0.0", "paths": paths}, base_url="http://x")
+
+
+@pytest.mark.parametrize(
+    "text", ['{"openapi": "3.0.0", "a": ' + "[" * 100_000 + "]" * 100_000 + "}", "a: " + "[" * 100_000]
+)
+def test_too_deeply_nested_document_is_an_openapi_error(tmp_path: Path, text: str) -> None:
+    deep = tmp_path / "deep.txt"
+    deep.write_text(text)
+    with pytest.raises(OpenAPIError, match="nested too deeply"):
+        openapi_toolset(deep, base_url="http://x")
 
 
 def test_entry_point_reads_the_environment(

@@ -81,10 +81,14 @@ def _parse(text: str, origin: str) -> Any:
         return json.loads(text)
     except ValueError:
         pass
+    except RecursionError:
+        raise OpenAPIError(f"{origin} is nested too deeply to read") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise OpenAPIError(f"{origin} is neither JSON nor YAML: {exc}") from exc
+    except RecursionError:
+        raise OpenAPIError(f"{origin} is nested too deeply to read") from None
 
 
 def _name(source: object) -> str:

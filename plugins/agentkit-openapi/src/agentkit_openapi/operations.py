@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentkit_openapi.document import resolve
+from agentkit_openapi.document import OpenAPIError, resolve
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _INVALID_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
@@ -29,12 +29,22 @@ class Operation:
     body_param: str | None
 
 
+_JSON_TYPES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+
+
+def _shaped(value: Any, kind: type, where: str) -> Any:
+    """`value` when it has the JSON type the spec requires there; else an error naming the place."""
+    if not isinstance(value, kind):
+        raise OpenAPIError(f"{where} must be {_JSON_TYPES[kind]}, got {type(value).__name__}")
+    return value
+
+
 def read_operations(document: Mapping[str, Any]) -> list[Operation]:
     operations: list[Operation] = []
     taken: set[str] = set()
-    for path, item in (document.get("paths") or {}).items():
-        item = resolve(item, document)
-        shared = item.get("parameters", [])
+    for path, item in _shaped(document.get("paths") or {}, dict, "paths").items():
+        item = _shaped(resolve(item, document), dict, f"paths.{path}")
+        shared = _shaped(item.get("parameters", []), list, f"paths.{path}.parameters")
         for method in _METHODS:
             spec = item.get(method)
             if isinstance(spec, dict):
@@ -52,22 +62,26 @@ def _operation(
     document: Mapping[str, Any],
     taken: set[str],
 ) -> Operation:
+    place = f"paths.{path}.{method}"
+    own = _shaped(resolve(spec.get("parameters", []), document), list, f"{place}.parameters")
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for param in [*shared, *resolve(spec.get("parameters", []), document)]:
+    for param in [*shared, *own]:
         if isinstance(param, dict) and param.get("in") in {"path", "query", "header"} and param.get("name"):
-            merged[(param["in"], param["name"])] = param
+            merged[(param["in"], _shaped(param["name"], str, f"{place}.parameters name"))] = param
     properties: dict[str, Any] = {}
     required: list[str] = []
     where: dict[str, list[str]] = {"path": [], "query": [], "header": []}
     for (location, name), param in merged.items():
-        prop = dict(param.get("schema") or {"type": "string"})
+        prop = dict(
+            _shaped(param.get("schema") or {"type": "string"}, dict, f"{place}.parameters.{name}.schema")
+        )
         if param.get("description"):
             prop["description"] = param["description"]
         properties[name] = prop
         where[location].append(name)
         if location == "path" or param.get("required"):
             required.append(name)
-    body_param = _body(spec, properties, required, document)
+    body_param = _body(spec, properties, required, document, f"{place}.requestBody")
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
@@ -86,17 +100,21 @@ def _operation(
 
 
 def _body(
-    spec: dict[str, Any], properties: dict[str, Any], required: list[str], document: Mapping[str, Any]
+    spec: dict[str, Any],
+    properties: dict[str, Any],
+    required: list[str],
+    document: Mapping[str, Any],
+    place: str,
 ) -> str | None:
     body = resolve(spec.get("requestBody"), document)
     if not isinstance(body, dict):
         return None
-    content = body.get("content") or {}
+    content = _shaped(body.get("content") or {}, dict, f"{place}.content")
     media = next((value for key, value in content.items() if "json" in key), None)
     if not isinstance(media, dict):
         return None
     name = "body" if "body" not in properties else "request_body"
-    schema = dict(media.get("schema") or {})
+    schema = dict(_shaped(media.get("schema") or {}, dict, f"{place} schema"))
     if body.get("description"):
         schema["description"] = body["description"]
     properties[name] = schema

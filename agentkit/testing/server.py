@@ -18,6 +18,7 @@ from websockets.http11 import Response as HttpResponse
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from agentkit.connection.endpoint import Endpoint
 from agentkit.connection.secrets import RedactingLogger
 from agentkit.protocol import Dialect, new_id
 from agentkit.testing import audio
@@ -124,6 +125,12 @@ class LocalRealtimeServer:
             return f"{self.ws_url}/openai/realtime?{query}"
         path = "/openai/v1/realtime" if flavor == "azure" else "/v1/realtime"
         return f"{self.ws_url}{path}?{urlencode({'model': model})}"
+
+    def endpoint(self, dialect: Dialect | str = Dialect.GA, model: str = "gpt-realtime") -> Endpoint:
+        """An `Endpoint` for this server, ready for `agent.connect(...)`, with its key."""
+        dialect = Dialect(dialect)
+        flavor: Literal["openai", "azure"] = "azure" if dialect is Dialect.PREVIEW else "openai"
+        return Endpoint.custom(self.url(dialect, flavor, model), dialect=dialect, api_key=self.api_key)
 
     def urls(self) -> dict[str, str]:
         """Every URL form served, by name."""

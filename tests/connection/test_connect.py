@@ -181,6 +181,16 @@ async def test_custom_endpoint_on_every_local_url(server: LocalRealtimeServer, f
 
 
 @pytest.mark.parametrize("dialect", [Dialect.GA, Dialect.PREVIEW])
+async def test_the_local_servers_own_endpoint(server: LocalRealtimeServer, dialect: Dialect) -> None:
+    endpoint = server.endpoint(dialect, model="dep")
+    assert endpoint.dialect is dialect
+    assert KEY not in repr(endpoint)
+    async with endpoint.connect() as conn:
+        assert isinstance(await first_event(conn), SessionCreated)
+    assert server.connections[-1].dialect is dialect
+
+
+@pytest.mark.parametrize("dialect", [Dialect.GA, Dialect.PREVIEW])
 async def test_send_and_receive_canonical_events(server: LocalRealtimeServer, dialect: Dialect) -> None:
     url = server.url(dialect, "azure", model="dep")
     async with Endpoint.custom(url, dialect=dialect, api_key=KEY, key_placement="api-key").connect() as conn:

@@ -230,6 +230,16 @@ async def test_path_and_header_parameters(tools: Toolset, server: tuple[str, lis
 
 
 @pytest.mark.anyio
+async def test_configured_headers_win_over_header_arguments(server: tuple[str, list[dict[str, Any]]]) -> None:
+    base, seen = server
+    configured = openapi_toolset(
+        f"{base}/openapi.json", headers={"x-request-id": "operator", "Authorization": SECRET}
+    )
+    await call(configured, "getPet", {"petId": "p", "X-Request-Id": "from-the-model"})
+    assert seen[-1]["headers"].get_all("X-Request-Id") == ["operator"]
+
+
+@pytest.mark.anyio
 async def test_json_body(tools: Toolset, server: tuple[str, list[dict[str, Any]]]) -> None:
     _, seen = server
     outcome = await call(tools, "createPet", {"body": {"name": "Rex", "species": "dog"}})

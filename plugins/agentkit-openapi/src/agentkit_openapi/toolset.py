@@ -91,8 +91,14 @@ async def _send(operation: Operation, target: _Target, arguments: dict[str, Any]
     for name in operation.path_params:
         path = path.replace("{" + name + "}", quote(str(arguments[name]), safe=""))
     query = {name: arguments[name] for name in operation.query_params if arguments.get(name) is not None}
-    headers = dict(target.headers)
-    headers.update({name: str(arguments[name]) for name in operation.header_params if name in arguments})
+    # The configured headers (credentials) win over header parameters the model fills in.
+    configured = {name.lower() for name in target.headers}
+    headers = {
+        name: str(arguments[name])
+        for name in operation.header_params
+        if name in arguments and name.lower() not in configured
+    }
+    headers.update(target.headers)
     body = arguments.get(operation.body_param) if operation.body_param else None
     url = target.base_url.rstrip("/") + path
     try:

@@ -78,7 +78,7 @@ def check_client_frame(policy: RelayPolicy, frame: str | bytes) -> ClientEvent |
         return Refusal("unknown", f"frame is larger than {policy.max_frame_chars} characters")
     try:
         data = json.loads(frame)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return Refusal("unknown", "frame is not valid JSON")
     if not isinstance(data, dict):
         return Refusal("unknown", "frame is not a JSON object")

@@ -253,13 +253,12 @@ class ServerConnection:
             await self._send_error(error, event.event_id)
 
     async def _report_unreadable(self, event: ProtocolError, frame: str | bytes) -> None:
-        client_event_id = None
         try:
             data = json.loads(frame)
-            client_event_id = data.get("event_id") if isinstance(data, dict) else None
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send(error_event("invalid_json", "The frame is not valid JSON."))
             return
+        client_event_id = data.get("event_id") if isinstance(data, dict) else None
         if event.type is None:
             await self.send(
                 error_event("missing_required_parameter", "Missing required parameter: 'type'.", "type")
@@ -269,7 +268,7 @@ class ServerConnection:
 
     async def _dispatch(self, event: ClientEvent, frame: str | bytes) -> None:
         if isinstance(event, UnknownClientEvent) or self._unsupported(event, frame):
-            kind = event.type if isinstance(event, UnknownClientEvent) else json.loads(frame).get("type")
+            kind = event.type if isinstance(event, UnknownClientEvent) else _wire(frame).get("type")
             supported = ", ".join(f"'{name}'" for name in _CLIENT_TYPES)
             raise invalid_value("type", f"Invalid value: '{kind}'. Supported values are: {supported}.")
         if isinstance(event, SessionUpdate):
@@ -300,13 +299,13 @@ class ServerConnection:
 
     def _unsupported(self, event: ClientEvent, frame: str | bytes) -> bool:
         if self.dialect.value == "ga" and isinstance(event, SessionUpdate):
-            return json.loads(frame).get("type") in _PREVIEW_ONLY_CLIENT_TYPES
+            return _wire(frame).get("type") in _PREVIEW_ONLY_CLIENT_TYPES
         return False
 
     # -- session ---------------------------------------------------------------------------------
 
     async def _session_update(self, event: SessionUpdate, frame: str | bytes) -> None:
-        raw = json.loads(frame).get("session")
+        raw = _wire(frame).get("session")
         check_wire_session(raw, self.dialect, current_type=self.session.type)
         self.session = apply_update(
             self.session, event.session, self.dialect, voice_locked=self._voice_locked
@@ -579,3 +578,16 @@ def _text(item: Item) -> str:
         if isinstance(item, MessageItem)
         else getattr(item, "arguments", "") or getattr(item, "output", "")
     )
+
+
+def _wire(frame: str | bytes) -> dict[str, Any]:
+    """The frame as a JSON object, for the few wire details the canonical event does not keep.
+
+    The codec has already read this frame, but with another parser: one nested deeper than
+    `json` allows must not crash the connection.
+    """
+    try:
+        data = json.loads(frame)
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -434,6 +434,7 @@ def test_bad_truncates_are_refused(fields: dict[str, Any], param: str) -> None:
         ('{"event_id": "e"}', "frame has no string `type`"),
         ('{"type": 7}', "frame has no string `type`"),
         ("x" * 300_000, "frame is larger than 262144 characters"),
+        ("[" * 50_000, "frame is not valid JSON"),  # nested deeper than the parser goes
     ],
 )
 def test_malformed_frames_are_refused(frame: str | bytes, reason: str) -> None:

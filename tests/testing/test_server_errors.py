@@ -98,6 +98,7 @@ async def test_partial_update_keeps_the_rest() -> None:
 @pytest.mark.parametrize("dialect", BOTH)
 async def test_unreadable_frames(dialect: Dialect) -> None:
     assert (await _error_for(dialect, "{not json"))["code"] == "invalid_json"
+    assert (await _error_for(dialect, "[" * 50_000))["code"] == "invalid_json"
     assert (await _error_for(dialect, '{"no_type": 1}'))["param"] == "type"
     bad_item = {
         "type": "conversation.item.create",

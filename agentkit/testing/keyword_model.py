@@ -19,11 +19,12 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from agentkit.protocol.items import FunctionCallItem, FunctionCallOutputItem, Item, MessageItem
+from agentkit.testing.keyword_answers import ToolResult, action, answer
 from agentkit.testing.models import Call, ModelContext, Output, Say
 
 MATCH_THRESHOLD = 2.0
@@ -377,10 +378,10 @@ class KeywordModel:
 
     def respond(self, context: ModelContext) -> list[Output]:
         items = list(context.items)
-        outputs = _trailing_outputs(items)
-        if outputs:
-            return [Say(_answer_from_outputs(outputs))]
         tools = _tools(context)
+        results = _trailing_results(items, tools)
+        if results:
+            return [Say(answer(results))]
         user = _latest_user(items)
         if user is None:
             return [Say("Hello! How can I help you today?" + _capabilities(tools))]
@@ -399,9 +400,12 @@ class KeywordModel:
         matcher = _Matcher([forced] if forced else tools)
         clauses = self._match_clauses(text, matcher)
         if not any(c.tool for c in clauses):
-            repeat = _confirm_previous_call(text, items, tools)
-            if repeat is not None:
-                return [repeat]
+            waiting = _awaiting_confirmation(items, tools)
+            if waiting and _affirmative(text) and not _negative(text):
+                return list(waiting)
+            if waiting and _negative(text):
+                declined = f"All right, I won't {action(waiting[0].name)}."
+                return [Say(declined + " Is there anything else I can do for you?")]
             if forced is None and choice != "required":
                 return []
             clauses = [_Clause(text, matcher.best(text)[1])]
@@ -414,7 +418,7 @@ class KeywordModel:
             for call in _fill_calls(tool, _Texts(clause, topic, details, text), items):
                 lacking = _missing_values(tool, call)
                 if lacking and forced is None and choice != "required":
-                    missing.append(f"To {tool.name.replace('_', ' ')} I need the {lacking}.")
+                    missing.append(f"To {action(tool.name)} I need the {lacking}.")
                 elif call not in calls:
                     calls.append(call)
         if calls or not missing:
@@ -556,21 +560,30 @@ def _from_history(param: _Param, kind: str, items: list[Item]) -> Any:
     return None
 
 
-def _confirm_previous_call(text: str, items: list[Item], tools: list[_Tool]) -> Call | None:
-    """ "Yes, go ahead" after a call made without confirmation: the same call, now confirmed."""
-    if not _affirmative(text) or _negative(text):
-        return None
-    last = next((i for i in reversed(items) if isinstance(i, FunctionCallItem)), None)
-    if last is None:
-        return None
-    tool = next((t for t in tools if t.name == last.name), None)
-    arguments = _json(last.arguments)
-    if tool is None or not isinstance(arguments, dict):
-        return None
-    for param in tool.params:
-        if _confirm_like(param) and arguments.get(param.name) is False:
-            return Call(tool.name, {**arguments, param.name: True})
-    return None
+def _unconfirmed(tool: _Tool, arguments: dict[str, Any]) -> _Param | None:
+    """The tool's confirmation flag, if this call left it false or out (its default)."""
+    return next((p for p in tool.params if _confirm_like(p) and arguments.get(p.name) is not True), None)
+
+
+def _awaiting_confirmation(items: list[Item], tools: list[_Tool]) -> list[Call]:
+    """The calls of the last response that were made without confirmation, now confirmed: what
+    "yes, go ahead" agrees to (and "no" declines)."""
+    earlier = items[:-1]
+    last_user = next((i for i in range(len(earlier) - 1, -1, -1) if _is_user(earlier[i])), -1)
+    confirmed: list[Call] = []
+    for item in earlier[last_user + 1 :]:
+        tool = next((t for t in tools if isinstance(item, FunctionCallItem) and t.name == item.name), None)
+        arguments = _json(item.arguments) if isinstance(item, FunctionCallItem) else None
+        if tool is None or not isinstance(arguments, dict):
+            continue
+        flag = _unconfirmed(tool, arguments)
+        if flag is not None:
+            confirmed.append(Call(tool.name, {**arguments, flag.name: True}))
+    return confirmed
+
+
+def _is_user(item: Item) -> bool:
+    return isinstance(item, MessageItem) and item.role == "user"
 
 
 # ---------------------------------------------------------------- answers
@@ -580,18 +593,25 @@ def _latest_user(items: list[Item]) -> MessageItem | None:
     return next((i for i in reversed(items) if isinstance(i, MessageItem) and i.role == "user"), None)
 
 
-def _trailing_outputs(items: list[Item]) -> list[tuple[str, str]]:
-    """(tool name, output) for the function outputs at the end of the conversation, in call order."""
+def _trailing_results(items: list[Item], tools: list[_Tool]) -> list[ToolResult]:
+    """The function outputs at the end of the conversation with their calls, in call order."""
     if not items or not isinstance(items[-1], FunctionCallOutputItem):
         return []
-    names = {i.call_id: i.name for i in items if isinstance(i, FunctionCallItem)}
-    found: list[tuple[str, str]] = []
-    for item in reversed(items):
+    calls = {i.call_id: (n, i) for n, i in enumerate(items) if isinstance(i, FunctionCallItem)}
+    found: list[tuple[int, ToolResult]] = []
+    for position, item in reversed(list(enumerate(items))):
         if isinstance(item, FunctionCallOutputItem):
-            found.append((names.get(item.call_id, "the tool"), item.output))
+            called_at, call = calls.get(item.call_id, (position, None))
+            arguments = _json(call.arguments) if call else None
+            arguments = arguments if isinstance(arguments, dict) else {}
+            tool = next((t for t in tools if call is not None and t.name == call.name), None)
+            confirmable = tool is not None and _unconfirmed(tool, arguments) is not None
+            found.append(
+                (called_at, ToolResult(call.name if call else "", item.output, arguments, confirmable))
+            )
         elif not isinstance(item, FunctionCallItem):
             break
-    return found[::-1]
+    return [result for _, result in sorted(found, key=lambda pair: pair[0])]
 
 
 def _json(text: str) -> Any:
@@ -601,73 +621,8 @@ def _json(text: str) -> Any:
         return None
 
 
-_MAX_FACT_DEPTH = 4
-"""How deep `_facts` looks into nested lists (a hostile output may nest thousands deep)."""
-
-_KEY_ORDER = ("error", "message", "status", "state", "answer", "result", "name", "email", "total")
-
-
-def _facts(value: Any, limit: int = 6, depth: int = 0) -> str:
-    """The telling scalar fields of a JSON value, as "key value" phrases."""
-    if isinstance(value, dict):
-        keys = sorted(
-            (k for k in value if isinstance(k, str)),
-            key=lambda k: (
-                0 if k == "id" or k.endswith("_id") else 1 + _KEY_ORDER.index(k) if k in _KEY_ORDER else 99
-            ),
-        )
-        phrases = []
-        for key in keys:
-            item = value[key]
-            label = key.replace("_", " ")
-            if isinstance(item, (str, int, float, bool)) or item is None:
-                phrases.append(f"{label} {_scalar(item)}")
-            elif isinstance(item, list):
-                phrases.append(f"{len(item)} {label}")
-            if len(phrases) == limit:
-                break
-        return ", ".join(phrases)
-    if isinstance(value, list):
-        if not value:
-            return "no results"
-        if depth >= _MAX_FACT_DEPTH:
-            return f"{len(value)} result{'s' if len(value) != 1 else ''}"
-        shown = "; ".join(_facts(entry, 3, depth + 1) for entry in value[:3])
-        more = f" and {len(value) - 3} more" if len(value) > 3 else ""
-        return f"{len(value)} result{'s' if len(value) != 1 else ''}: {shown}{more}"
-    return _scalar(value)
-
-
-def _scalar(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _answer_from_outputs(outputs: Sequence[tuple[str, str]]) -> str:
-    """One sentence per output: its key facts, or what went wrong."""
-    sentences = []
-    for name, output in outputs:
-        label = name.replace("_", " ").capitalize()
-        data = _json(output)
-        error = data.get("error") if isinstance(data, dict) else None
-        if error:
-            detail = (_scalar(error) if isinstance(error, str) else _facts(error)).rstrip(".")
-            rest = _facts({k: v for k, v in data.items() if k != "error"}) if isinstance(data, dict) else ""
-            sentences.append(f"{label} did not work: {detail}" + (f" ({rest})." if rest else "."))
-        elif data is None and output.strip() not in ("null", ""):
-            sentences.append(f"{label}: {_scalar(output.strip()).rstrip('.')}.")
-        else:
-            sentences.append(f"{label}: {_facts(data) or 'done'}.")
-    opening = ["Here is what I found."] if len(sentences) > 1 else []
-    return " ".join(opening + sentences)
-
-
 def _capabilities(tools: Iterable[_Tool]) -> str:
-    names = [tool.name.replace("_", " ") for tool in tools]
+    names = list(dict.fromkeys(action(tool.name, general=True) for tool in tools))
     if not names:
         return ""
     listed = ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
@@ -691,4 +646,5 @@ def _conversational(text: str, tools: list[_Tool]) -> str:
     if words & {"bye", "goodbye"}:
         return "Goodbye, and have a nice day!"
     reply = _REPLIES[zlib.crc32(text.encode()) % len(_REPLIES)]
-    return f'You said: "{_scalar(text)}". {reply}' + _capabilities(tools)
+    said = text if len(text) <= 200 else text[:197] + "..."
+    return f'You said: "{said}". {reply}' + _capabilities(tools)

@@ -22,7 +22,7 @@ SCRIPT = [
     "When will the monitor arrive? Please track A-1002.",
     "What is your return policy?",
     "I'd like a refund for A-1001 because the keyboard arrived with a broken key.",
-    "Yes, I confirm: refund A-1001 because the keyboard arrived with a broken key.",
+    "Yes, please go ahead.",
     "Please have a person call me back about a bulk order for my office, my email is ada@example.com",
 ]
 

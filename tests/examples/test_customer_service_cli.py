@@ -61,8 +61,8 @@ def test_text_mode_answers_each_line_and_writes_the_refund_and_ticket(tmp_path: 
     assert result.stderr.count(LOCAL_LINE) == 1
     replies = result.stdout.splitlines()
     assert len(replies) == 3, result.stdout
-    assert "order id A-1001, status delivered" in replies[0]
-    assert "order id A-1002, status shipped" in replies[0]
+    assert "Order A-1001 has been delivered" in replies[0]
+    assert "Order A-1002 has been shipped" in replies[0]
     assert "R-0002" in replies[1]  # the seed data holds refund R-0001 already
     assert "T-0001" in replies[2]
     assert rows(db, "SELECT order_id, amount_cents, reason FROM refunds WHERE order_id = 'A-1001'") == [

@@ -151,8 +151,8 @@ def test_answers_from_the_function_outputs() -> None:
     ]
     assert respond(items) == [
         Say(
-            "Here is what I found. Lookup order: order id A-1001, status shipped, 2 items."
-            " Lookup order did not work: No order A-9999."
+            "Order A-1001 has been shipped: total 42.50, 2 items."
+            " Sorry, I couldn't look up the order. No order A-9999."
         )
     ]
 
@@ -165,9 +165,9 @@ def test_answers_from_plain_text_and_list_outputs() -> None:
             call_id="c1", output='[{"question": "Returns?", "answer": "Within 30 days."}]'
         ),
     ]
-    assert respond(items) == [Say("Search faq: 1 result: answer Within 30 days., question Returns?.")]
+    assert respond(items) == [Say("Within 30 days.")]
     items[-1] = FunctionCallOutputItem(call_id="c1", output="Escalated, ticket 7")
-    assert respond(items) == [Say("Search faq: Escalated, ticket 7.")]
+    assert respond(items) == [Say("Escalated, ticket 7.")]
 
 
 def test_a_yes_confirms_the_call_that_waited_for_confirmation() -> None:
@@ -200,7 +200,10 @@ def test_no_matching_tool_answers_in_words() -> None:
     [reply] = ask("Hello there")
     assert isinstance(reply, Say)
     assert reply.text.startswith("Hello! How can I help you today?")
-    assert "track shipment" in reply.text
+    assert reply.text.endswith(
+        "I can look up an order, find a customer, track a shipment, start a refund, search the FAQ"
+        " or escalate to a human."
+    )
     [echo] = ask("The weather is lovely", tools=[])
     assert echo == Say(echo.text)
     assert echo.text.startswith('You said: "The weather is lovely".')
@@ -294,7 +297,7 @@ def test_never_raises_on_odd_conversations() -> None:
         UnknownItem(type="mcp_call"),
         FunctionCallOutputItem(call_id="nobody", output="{not json"),
     ]
-    assert respond(odd) == [Say("The tool: {not json.")]
+    assert respond(odd) == [Say("Sorry, I couldn't do that. {not json.")]
     for depth in (500, 5000):  # parses on every Python (500), or only where the parser allows (5000)
         deep = FunctionCallOutputItem(call_id="x", output="[" * depth + "]" * depth)
         assert isinstance(respond([deep])[0], Say)
@@ -307,7 +310,7 @@ def test_terms_are_stemmed_content_words() -> None:
 
 def test_asks_for_an_id_it_was_never_given() -> None:
     assert ask("How long will my shipment take?") == [
-        Say("To track shipment I need the order id. Could you tell me?")
+        Say("To track the shipment I need the order id. Could you tell me?")
     ]
     assert respond([user_text("hmm")], tool_choice={"type": "function", "name": "lookup_order"}) == [
         Call("lookup_order", {})

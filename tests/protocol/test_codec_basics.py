@@ -70,8 +70,10 @@ def test_deeply_nested_frames_become_protocol_errors(frame: str) -> None:
     for codec in (Codec(Dialect.GA), Codec(Dialect.PREVIEW)):
         server = codec.decode_server_event(frame)
         client = codec.decode_client_event(frame)
-        assert isinstance(server, ProtocolError) and "nested too deeply" in server.message
-        assert isinstance(client, ProtocolError) and "nested too deeply" in client.message
+        assert isinstance(server, ProtocolError)
+        assert "nested too deeply" in server.message
+        assert isinstance(client, ProtocolError)
+        assert "nested too deeply" in client.message
 
 
 def test_unknown_event_is_passed_through() -> None:

@@ -90,7 +90,7 @@ def action(name: str, *, general: bool = False) -> str:
         if preposition == "to" and rest:
             phrase.append(_indefinite(rest[0]))
     elif not (rest[-1].endswith("s") and not rest[-1].endswith("ss")) or not general:
-        acronym = rest[-1].isupper()
+        acronym = rest[0].isupper() or rest[-1].isupper()
         phrase.append(_indefinite(rest[0]) if general and starts_with_verb and not acronym else "the")
     return " ".join(phrase + rest)
 
@@ -286,6 +286,8 @@ def _answer_one(result: ToolResult) -> str:
     if isinstance(data, dict):
         error = data.get("error") or data.get("errors")
         if error:
+            if isinstance(error, dict):
+                error = next((error[k] for k in _MESSAGE_KEYS if isinstance(error.get(k), str)), error)
             detail = (
                 error if isinstance(error, str) else _facts(error if isinstance(error, dict) else {"": error})
             )
@@ -487,12 +489,12 @@ def _date_fact(label: str, day: str) -> str:
 def _headline(label: str, record: dict[str, Any], depth: int) -> str:
     """A nested object in one phrase: its amount, name, id or status."""
     currency = _currency(record)
-    for key, value in record.items():
-        if _is_money_key(key):
-            money = _money(value, currency)
-            if money is not None:
-                inner = _label(key)
-                return f"{label if inner in ('amount', 'value') else inner} {money}".strip()
+    money_keys = [k for k in record if _is_money_key(k)]
+    for key in sorted(money_keys, key=lambda k: k.lower() not in ("total", "amount")):
+        money = _money(record[key], currency)
+        if money is not None:
+            inner = _label(key)
+            return f"{label if inner in ('amount', 'value') else inner} {money}".strip()
     for key in (
         "name",
         "title",

@@ -6,6 +6,7 @@ user turn answered with a long audio response (audio deltas plus transcript delt
 
 - agentkit: `Agent` + `@tool`, `session.ask()`; `session.events()` for the stream.
 - openai-agents: `RealtimeRunner` + `function_tool`, the session's event iterator.
+- pydantic-ai: `Agent.realtime(OpenAIRealtimeModel).session()`, `send()` + `wait_for_reply()`.
 - raw: `websockets` + `json`, the minimum a correct client must do (the floor): tools start at
   `function_call_arguments.done`, outputs and one `response.create` go out at `response.done`.
 """
@@ -129,6 +130,47 @@ async def sdk_stream(url: str, api_key: str) -> None:
                 return
 
 
+# -- pydantic-ai realtime ---------------------------------------------------------------------------
+
+
+def _pydantic_ai_model(url: str, api_key: str, modality: str) -> Any:
+    from pydantic_ai.providers.openai import OpenAIProvider
+    from pydantic_ai.realtime.openai import OpenAIRealtimeModel
+
+    base = url.replace("ws://", "http://", 1).split("/realtime", 1)[0]  # .../v1, as the SDK expects
+    settings: Any = {"output_modality": modality, "turn_detection": False}
+    return OpenAIRealtimeModel(
+        "gpt-realtime", provider=OpenAIProvider(base_url=base, api_key=api_key), settings=settings
+    )
+
+
+async def pydantic_ai_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
+    from pydantic_ai import Agent as PydanticAgent
+
+    async def work(n: int) -> str:
+        """Do a piece of work."""
+        if tool_delay:
+            await asyncio.sleep(tool_delay)
+        return f"piece {n} done"
+
+    agent = PydanticAgent(instructions="Do the work.", tools=[work])
+    async with agent.realtime(_pydantic_ai_model(url, api_key, "text")).session() as session:
+        for _ in range(turns):
+            await session.send("Do the work.")
+            await session.wait_for_reply()
+
+
+async def pydantic_ai_stream(url: str, api_key: str) -> None:
+    from pydantic_ai import Agent as PydanticAgent
+
+    agent = PydanticAgent(instructions="Talk.")
+    async with agent.realtime(_pydantic_ai_model(url, api_key, "audio")).session() as session:
+        await session.send("Talk for a long time.")
+        async for event in session:
+            if type(event).__name__ == "RealtimeTurnCompleteEvent":
+                return
+
+
 # -- raw websockets + json (the floor) --------------------------------------------------------------
 
 
@@ -188,5 +230,6 @@ async def raw_stream(url: str, api_key: str) -> None:
 CLIENTS = (
     Client("agentkit", agentkit_tool_turns, agentkit_stream),
     Client("openai-agents", sdk_tool_turns, sdk_stream),
+    Client("pydantic-ai", pydantic_ai_tool_turns, pydantic_ai_stream),
     Client("raw", raw_tool_turns, raw_stream),
 )

@@ -22,6 +22,11 @@ SECRET_TOOL_TEXT = "SECRET-TOOL-DESC-91c2"
 LABEL = "Looking up your order"
 
 
+def tracking_number(order_id: str) -> str:
+    """The tool's per-order marker: an answer that carries it was built from that order's result."""
+    return f"TRK-{order_id}"
+
+
 @tool
 def lookup_order(order_id: str) -> dict[str, str]:
     """Look up an order by its order id and tell its delivery status. SECRET-TOOL-DESC-91c2
@@ -29,7 +34,7 @@ def lookup_order(order_id: str) -> dict[str, str]:
     Args:
         order_id: The order id, like A-1001.
     """
-    return {"order_id": order_id, "status": f"shipped-{order_id}"}
+    return {"order_id": order_id, "status": "shipped", "tracking_number": tracking_number(order_id)}
 
 
 def make_agent() -> Agent:

@@ -103,9 +103,7 @@ async def test_the_page_talks_to_the_agent_through_the_relay(browser: Any) -> No
             await page.wait_for_function(
                 "window.agentkitRelay.state.notices.some(n => n.phase === 'finished' && n.ok)"
             )
-            await page.wait_for_function(
-                "window.agentkitRelay.state.transcriptText.includes('shipped-A-1001')"
-            )
+            await page.wait_for_function("window.agentkitRelay.state.transcriptText.includes('TRK-A-1001')")
 
         notices = await page.evaluate("window.agentkitRelay.state.notices.map(n => [n.label, n.phase])")
         assert [LABEL, "finished"] in notices

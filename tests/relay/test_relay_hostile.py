@@ -20,7 +20,15 @@ from agentkit.protocol import (
 )
 from agentkit.relay import POLICY_VIOLATION, RelayPolicy
 
-from .relay_helpers import LABEL, SECRET_PROMPT, SECRET_TOOL_TEXT, client, running_relay, wait_received
+from .relay_helpers import (
+    LABEL,
+    SECRET_PROMPT,
+    SECRET_TOOL_TEXT,
+    client,
+    running_relay,
+    tracking_number,
+    wait_received,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -121,7 +129,7 @@ async def test_prompt_tool_schemas_and_tool_traffic_never_reach_the_client() -> 
         await user.until_type("session.updated")
         await user.say("Where is my order A-1001?")
         answer = await user.answer()
-        assert "shipped-A-1001" in answer  # the answer itself may use the tool's result
+        assert tracking_number("A-1001") in answer  # the answer itself may use the tool's result
         shown = "\n".join(user.frames)
         for secret in (SECRET_PROMPT[:20], SECRET_TOOL_TEXT, "lookup_order", "function_call", "instructions"):
             assert secret not in shown, secret
@@ -144,7 +152,7 @@ async def test_without_notices_the_client_sees_no_sign_of_tools() -> None:
     async with running_relay(policy=RelayPolicy()) as (_, server), client(server) as user:
         await user.until_type("session.created")
         await user.say("Where is my order A-1001?")
-        assert "shipped-A-1001" in await user.answer()
+        assert tracking_number("A-1001") in await user.answer()
         assert not any(e["type"] == "agentkit.tool_activity" for e in user.events)
         assert "lookup_order" not in "\n".join(user.frames)
 
@@ -163,9 +171,9 @@ async def test_two_concurrent_clients_tool_rounds_never_mix() -> None:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(converse, "A-1001")
                 tg.start_soon(converse, "B-2002")
-        assert "shipped-A-1001" in answers["A-1001"]
+        assert tracking_number("A-1001") in answers["A-1001"]
         assert "B-2002" not in answers["A-1001"]
-        assert "shipped-B-2002" in answers["B-2002"]
+        assert tracking_number("B-2002") in answers["B-2002"]
         assert "A-1001" not in answers["B-2002"]
         assert len(upstream.connections) == 2
         for connection in upstream.connections:

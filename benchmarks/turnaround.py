@@ -4,7 +4,8 @@ Run: `python -m benchmarks.turnaround [--rounds N]`. Three measurements, side by
 
 1. Overhead: from the moment the last tool output is ready to `response.create` on the wire (the
    frame handed to the socket). The tool finishes after `response.done`, so nothing else waits.
-   Run with no observer and with the OpenTelemetry `TracingObserver` (when the SDK is installed).
+   Run with no observer, with the `TracingObserver` on the OpenTelemetry API alone (what a user
+   without the SDK pays: no-op spans and metrics), and on the SDK (when it is installed).
 2. Eight calls of 200 ms in one response: from the first call's start to the follow-up
    `response.create`, with up to 8 tools at once and, for comparison, one at a time.
 3. Early start: a 300 ms tool whose arguments finish 300 ms before `response.done`: the follow-up
@@ -160,6 +161,17 @@ def _ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def api_only_observer() -> SessionObserver:
+    """The `TracingObserver` as it runs when no OpenTelemetry SDK is installed: the API's no-op
+    providers (explicit, so a global provider set elsewhere cannot change what is measured)."""
+    from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.trace import NoOpTracerProvider
+
+    from agentkit.tracing import TracingObserver
+
+    return TracingObserver(tracer_provider=NoOpTracerProvider(), meter_provider=NoOpMeterProvider())
+
+
 def _tracing_observer() -> Callable[[], SessionObserver] | None:
     try:
         from opentelemetry.sdk.trace import TracerProvider
@@ -175,6 +187,7 @@ async def main(rounds: int) -> None:
     tracing = _tracing_observer()
     with timing_response_creates():
         plain = await overhead(rounds)
+        api_only = await overhead(rounds, api_only_observer())
         traced = await overhead(rounds, tracing()) if tracing is not None else None
         parallel = await eight_calls(max(3, rounds // 10), 8)
         serial = await eight_calls(max(3, rounds // 10), 1)
@@ -182,6 +195,8 @@ async def main(rounds: int) -> None:
 
     print(f"turnaround on the local server (medians; overhead over {rounds} rounds)")
     print(f"  output ready -> response.create on the wire: {_ms(plain) * 1000:8.0f} us   (target < 1000 us)")
+    ratio = statistics.median(api_only) / statistics.median(plain)
+    print(f"    same, tracing observer without an SDK:   {_ms(api_only) * 1000:8.0f} us   ({ratio:.2f}x)")
     if traced is not None:
         ratio = statistics.median(traced) / statistics.median(plain)
         print(f"    same, with the tracing observer:         {_ms(traced) * 1000:8.0f} us   ({ratio:.2f}x)")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +127,22 @@ def test_tools_command_errors(temp_plugins: Path, capsys: pytest.CaptureFixture[
     )
     assert main(["tools", "missing_file.py"]) == 2
     assert "no such Python file: missing_file.py" in capsys.readouterr().err
+
+
+def test_tools_command_stops_quietly_when_the_reader_leaves() -> None:
+    """`agentkit tools datetime | head -1`: the reader closes the pipe before the JSON is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "agentkit", "tools", "datetime"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr
+    assert "BrokenPipeError" not in done.stderr
+    assert done.returncode == 1

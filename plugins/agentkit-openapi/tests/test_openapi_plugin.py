@@ -230,6 +230,19 @@ async def test_path_and_header_parameters(tools: Toolset, server: tuple[str, lis
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("pet_id", [".", "..", ""])
+async def test_path_values_cannot_move_the_request_to_another_endpoint(
+    tools: Toolset, server: tuple[str, list[dict[str, Any]]], pet_id: str
+) -> None:
+    """`DELETE /pets/{petId}` with `.` would become `DELETE /pets` (URLs drop dot segments)."""
+    _, seen = server
+    outcome = await call(tools, "delete_pets_petId", {"petId": pet_id})
+    assert outcome.status == "tool_error"
+    assert outcome.output == f"path parameter petId cannot be {pet_id!r}: it would change the endpoint"
+    assert [request["path"] for request in seen] == ["/openapi.json"], "no API request was sent"
+
+
+@pytest.mark.anyio
 async def test_configured_headers_win_over_header_arguments(server: tuple[str, list[dict[str, Any]]]) -> None:
     base, seen = server
     configured = openapi_toolset(

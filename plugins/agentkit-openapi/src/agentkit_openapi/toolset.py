@@ -86,10 +86,19 @@ def _tool(operation: Operation, target: _Target) -> Tool:
     )
 
 
+def _path_segment(name: str, value: object) -> str:
+    """One path parameter, escaped. An empty or dot-only value would make the URL point at another
+    endpoint (`/pets/.` is `/pets`), past the allow-list: refused."""
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ToolError(f"path parameter {name} cannot be {text!r}: it would change the endpoint")
+    return quote(text, safe="")
+
+
 async def _send(operation: Operation, target: _Target, arguments: dict[str, Any]) -> Any:
     path = operation.path
     for name in operation.path_params:
-        path = path.replace("{" + name + "}", quote(str(arguments[name]), safe=""))
+        path = path.replace("{" + name + "}", _path_segment(name, arguments[name]))
     query = {name: arguments[name] for name in operation.query_params if arguments.get(name) is not None}
     # The configured headers (credentials) win over header parameters the model fills in.
     configured = {name.lower() for name in target.headers}

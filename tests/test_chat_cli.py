@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import select
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -47,14 +48,16 @@ def offline_env() -> dict[str, str]:
     return {**env, "NO_COLOR": "1"}
 
 
-def chat(target: str, stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def chat(
+    target: str, stdin: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agentkit", "chat", target],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=offline_env(),
+        env=env or offline_env(),
         timeout=60,
         check=False,
     )
@@ -96,6 +99,39 @@ def test_bad_targets_are_clear_errors(bot_file: Path, target: str, message: str)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_module_that_fails_to_import_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("def agent(:\n")
+    result = chat(f"{broken}:agent", "", tmp_path)
+    assert result.returncode == 2
+    assert f"cannot load {broken}:agent: SyntaxError" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_an_unreachable_endpoint_is_a_clear_error_without_the_key(bot_file: Path) -> None:
+    secret = "sk-chat-secret-5150"
+    env = {
+        **offline_env(),
+        "AZURE_OPENAI_ENDPOINT": f"http://127.0.0.1:{closed_port()}",
+        "AZURE_OPENAI_API_KEY": secret,
+        "AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-realtime",
+    }
+    result = chat(f"{bot_file}:agent", "Hello\n", bot_file.parent, env)
+    assert result.returncode == 1
+    assert "Connecting to Azure OpenAI at ws://127.0.0.1:" in result.stderr
+    assert "agentkit chat: could not open the WebSocket" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert secret not in result.stderr + result.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

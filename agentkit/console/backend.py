@@ -50,7 +50,7 @@ async def endpoint_or_local_server(
 
 def describe(endpoint: Endpoint) -> str:
     """`Azure OpenAI at wss://... (auth: ..., ga dialect)`: safe to print, the URL holds no secret."""
-    names = {"azure": "Azure OpenAI", "openai": "OpenAI", "custom": "a custom Realtime endpoint"}
+    names = {"azure.ai.openai": "Azure OpenAI", "openai": "OpenAI", "custom": "a custom Realtime endpoint"}
     provider = names.get(endpoint.provider, endpoint.provider)
     auth = endpoint.auth.description
     return f"{provider} at {endpoint.url} (auth: {auth}; {endpoint.dialect.value} dialect)"

@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 
 from agentkit.agent import Agent
-from agentkit.connection import EndpointError
+from agentkit.connection import ConnectionClosed, EndpointError, ServiceError
 from agentkit.console.backend import endpoint_or_local_server
 from agentkit.console.chat import run_chat
 from agentkit.console.tracefile import TraceFileUnavailable, trace_file_observer
@@ -41,11 +41,22 @@ def run(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
         print(f"agentkit chat: cannot load {args.target}: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # the user's module failed while importing (a SyntaxError, say): how, briefly
+        print(f"agentkit chat: cannot load {args.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     try:
         anyio.run(_chat, agent, args.trace_file, args.turn_timeout)
     except KeyboardInterrupt:
         print(file=sys.stderr)
-    except (EndpointError, TraceFileUnavailable, SessionClosed, TimeoutError, OSError) as exc:
+    except (
+        EndpointError,
+        ServiceError,
+        ConnectionClosed,
+        TraceFileUnavailable,
+        SessionClosed,
+        TimeoutError,
+        OSError,
+    ) as exc:
         print(f"agentkit chat: {exc}", file=sys.stderr)
         return 1
     return 0

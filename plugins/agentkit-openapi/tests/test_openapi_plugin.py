@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import threading
+import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -310,6 +311,23 @@ def test_allow_list(server: tuple[str, list[dict[str, Any]]]) -> None:
     assert tools.names() == ["getPet", "delete_pets_petId"]
     with pytest.raises(OpenAPIError, match="unknown operations nope; the document has: listPets, createPet"):
         openapi_toolset(DOCUMENT, base_url=base, operations=["nope"])
+
+
+def test_document_url_credentials_stay_out_of_errors(server: tuple[str, list[dict[str, Any]]]) -> None:
+    base, _ = server
+    host = base.removeprefix("http://")
+    with pytest.raises(OpenAPIError) as missing:
+        openapi_toolset(f"http://user:pa55word@{host}/nowhere.json?api_key=k3y-in-query")
+    assert str(missing.value) == f"cannot fetch the OpenAPI document from {base}/nowhere.json?...: HTTP 404"
+    with socket.socket() as probe:  # a port nobody listens on any more
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(OpenAPIError, match="ConnectError") as unreachable:
+        openapi_toolset(f"http://127.0.0.1:{port}/openapi.json?token=k3y-in-query")
+    for error in (missing.value, unreachable.value):
+        shown = "".join(traceback.format_exception(type(error), error, None))
+        assert "k3y-in-query" not in shown
+        assert "pa55word" not in shown
 
 
 def test_document_errors(tmp_path: Path) -> None:

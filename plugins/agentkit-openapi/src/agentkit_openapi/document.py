@@ -61,12 +61,25 @@ def _is_url(source: str | Path) -> bool:
 
 
 def _fetch(url: str, timeout: float) -> str:
+    shown = _without_credentials(url)
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
-        response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise OpenAPIError(f"cannot fetch the OpenAPI document from {url}: {exc}") from exc
+        reason = f"{type(exc).__name__}: {exc}".replace(url, shown)
+        raise OpenAPIError(f"cannot fetch the OpenAPI document from {shown}: {reason}") from None
+    if response.is_error:
+        raise OpenAPIError(f"cannot fetch the OpenAPI document from {shown}: HTTP {response.status_code}")
     return response.text
+
+
+def _without_credentials(url: str) -> str:
+    """The URL for messages: a user:password part or a query string may hold a key, so both go."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "the given URL"
+    hidden = parsed.copy_with(username=None, password=None, query=None, fragment=None)
+    return str(hidden) + ("?..." if parsed.query else "")
 
 
 def _read(path: Path) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 
 from agentkit.agent import Agent
-from agentkit.connection import Endpoint
+from agentkit.connection import Endpoint, EndpointError
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.relay import Relay
 from agentkit.relay.server import RelayServer
@@ -42,6 +42,17 @@ def load_target(target: str) -> Agent | Relay:
     return value
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {port}")
+    return port
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "relay",
@@ -50,7 +61,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("target", metavar="MODULE:AGENT", help="an Agent or Relay, e.g. myapp.bot:agent")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--port", type=port_number, default=8080, help="port to listen on (default 8080)")
     parser.add_argument("--path", default="/realtime", help="the WebSocket path (default /realtime)")
     parser.add_argument(
         "--allow-origin",
@@ -76,13 +87,20 @@ def _run(args: argparse.Namespace) -> int:
     except Exception as exc:  # the user's module failed while importing: say how, briefly
         print(f"agentkit relay: cannot load {args.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
-    if not args.local and Endpoint.from_env() is None and not (isinstance(target, Relay) and target.endpoint):
-        print(
-            "agentkit relay: no model endpoint: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT_NAME "
-            "(or OPENAI_API_KEY), or pass --local for agentkit's local server",
-            file=sys.stderr,
-        )
-        return 2
+    if not args.local and not (isinstance(target, Relay) and target.endpoint):
+        try:
+            configured = Endpoint.from_env() is not None
+        except EndpointError as exc:
+            print(f"agentkit relay: {exc}", file=sys.stderr)
+            return 2
+        if not configured:
+            print(
+                "agentkit relay: no model endpoint: set AZURE_OPENAI_ENDPOINT and "
+                "AZURE_OPENAI_DEPLOYMENT_NAME (or OPENAI_API_KEY), or pass --local for agentkit's "
+                "local server",
+                file=sys.stderr,
+            )
+            return 2
     try:
         anyio.run(_serve, target, args)
     except KeyboardInterrupt:

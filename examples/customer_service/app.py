@@ -33,6 +33,7 @@ from agentkit.console import (
 )
 from agentkit.console.chat import styled
 from agentkit.observer import SessionObserver
+from agentkit.relay.cli import port_number
 from agentkit.session import SessionClosed
 
 from .agent import build_agent
@@ -66,7 +67,9 @@ def parser() -> argparse.ArgumentParser:
         "--serve", action="store_true", help="serve the voice page so a browser can talk to the bot"
     )
     parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="--serve: port to listen on (default 8080)")
+    parser.add_argument(
+        "--port", type=port_number, default=8080, help="--serve: port to listen on (default 8080)"
+    )
     parser.add_argument(
         "--db",
         type=Path,

@@ -232,3 +232,11 @@ async def test_a_half_configured_azure_environment_says_what_is_missing_without_
     errors = text_of(io_.stderr)
     assert "AZURE_OPENAI_DEPLOYMENT_NAME" in errors
     assert "sk-secret-1234" not in errors + text_of(io_.stdout)
+
+
+@pytest.mark.anyio
+async def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        await run(["--serve", "--port", "70000"], console=console(), environ={})
+    assert exited.value.code == 2
+    assert "a port is 0 to 65535, got 70000" in capsys.readouterr().err

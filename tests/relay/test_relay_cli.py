@@ -59,3 +59,25 @@ def test_the_command_exits_with_a_clear_error(
     assert "expected MODULE:AGENT" in capsys.readouterr().err
     assert main(["relay", f"{__name__}:agent"]) == 2
     assert "no model endpoint" in capsys.readouterr().err
+
+
+def test_a_half_configured_environment_is_a_clear_error_without_the_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_DEPLOYMENT_NAME", raising=False)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://example.invalid")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "sk-relay-secret-8080")
+    assert main(["relay", f"{__name__}:agent"]) == 2
+    err = capsys.readouterr().err
+    assert "agentkit relay: AZURE_OPENAI_ENDPOINT is set but AZURE_OPENAI_DEPLOYMENT_NAME is not" in err
+    assert "sk-relay-secret-8080" not in err
+
+
+@pytest.mark.parametrize(("port", "message"), [("70000", "a port is 0 to 65535"), ("http", "not a port")])
+def test_a_bad_port_is_refused_by_the_parser(
+    port: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["relay", f"{__name__}:agent", "--port", port])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

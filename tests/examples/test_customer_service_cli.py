@@ -240,3 +240,46 @@ async def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[s
         await run(["--serve", "--port", "70000"], console=console(), environ={})
     assert exited.value.code == 2
     assert "a port is 0 to 65535, got 70000" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_on_a_terminal_the_default_mode_is_the_agentkit_chat_ui(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    db = tmp_path / "shop.sqlite3"
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examples.customer_service", "--db", str(db)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=ROOT,
+        env={**offline_env(), "TERM": "xterm"},
+    )
+    os.close(terminal)
+    os.write(controller, b"Where is my order A-1002?\n")
+    os.write(controller, b"\x04")  # Ctrl-D at the next prompt ends the chat
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, f"no output for 30 s; so far: {seen!r}"
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed: the process exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+        os.close(controller)
+    text = seen.decode(errors="replace")
+    assert LOCAL_LINE in text
+    assert "Chatting with 'shop assistant' (tools: lookup_order, find_customer" in text
+    assert "you › " in text
+    assert "\r\x1b[K" in text  # the call's line was rewritten as its arguments streamed
+    assert "✓ lookup_order(order_id='A-1002')" in text
+    assert "A-1002 has been shipped" in text

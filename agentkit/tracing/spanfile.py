@@ -108,6 +108,8 @@ def read_spans(path: str | Path) -> list[SpanRecord]:
             return list(_parse_lines(file, str(path)))
     except OSError as error:
         raise TraceFileError(f"cannot read trace file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise TraceFileError(f"{path} is not a trace file (not UTF-8 text)") from None
 
 
 def _parse_lines(lines: Iterable[str], source: str) -> Iterator[SpanRecord]:
@@ -119,6 +121,8 @@ def _parse_lines(lines: Iterable[str], source: str) -> Iterator[SpanRecord]:
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             reason = f"missing field {error}" if isinstance(error, KeyError) else str(error)
             raise TraceFileError(f"{source}, line {number}: not a span ({reason})") from None
+        except RecursionError:
+            raise TraceFileError(f"{source}, line {number}: not a span (nested too deeply)") from None
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:

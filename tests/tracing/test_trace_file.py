@@ -103,6 +103,17 @@ def test_malformed_trace_files_are_clear_errors(tmp_path: Path, content: str, me
         read_spans(path)
 
 
+def test_binary_and_too_deeply_nested_files_are_clear_errors(tmp_path: Path) -> None:
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b"\x80\xcf\xff not text")
+    with pytest.raises(TraceFileError, match="not a trace file \\(not UTF-8 text\\)"):
+        read_spans(binary)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(TraceFileError, match="line 1: not a span \\(nested too deeply\\)"):
+        read_spans(deep)
+
+
 def test_missing_trace_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(TraceFileError, match="cannot read trace file"):
         read_spans(tmp_path / "absent.jsonl")

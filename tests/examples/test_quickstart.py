@@ -8,8 +8,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import anyio
+import azure.identity
 import pytest
 
 from agentkit.protocol import ResponseCreate
@@ -93,3 +95,46 @@ def test_a_half_configured_environment_fails_with_a_clear_message() -> None:
     assert result.returncode == 1
     assert "AZURE_OPENAI_DEPLOYMENT_NAME" in result.stderr
     assert result.stdout == ""
+
+
+class _Token(NamedTuple):
+    token: str
+    expires_on: int
+
+
+class _SignedIn:
+    """Stands in for azure-identity's DefaultAzureCredential (as after `az login`)."""
+
+    token = "entra-SECRET-token-for-the-quickstart"
+    scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> _Token:
+        type(self).scopes.append(scopes)
+        return _Token(self.token, 4_102_444_800)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.anyio
+async def test_without_azure_openai_api_key_it_signs_in_with_entra_id(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from examples.text_in_audio_out import text_in_audio_out
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", _SignedIn)
+    async with LocalRealtimeServer(accepted_tokens=lambda token: token == _SignedIn.token) as server:
+        for name in [k for k in os.environ if k.startswith(("AZURE_OPENAI_", "OPENAI_"))]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", server.http_url)
+        monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT_NAME", "gpt-realtime")
+        with anyio.fail_after(30):
+            assert await text_in_audio_out() == 0
+        [connection] = server.connections
+    out = capsys.readouterr()
+    check_output(out.out)
+    assert "auth: Entra ID token" in out.err
+    assert _SignedIn.token not in out.out + out.err
+    assert connection.headers["authorization"] == f"Bearer {_SignedIn.token}"
+    assert "api-key" not in connection.headers
+    assert _SignedIn.scopes == [("https://cognitiveservices.azure.com/.default",)]

@@ -13,6 +13,7 @@ from agentkit import Agent, tool
 from agentkit.connection import Endpoint
 from agentkit.protocol import ConversationItemCreate, FunctionCallOutputItem, SessionUpdate
 from agentkit.testing import Call, LocalRealtimeServer, ModelContext, Say, ScriptedModel
+from agentkit.tracing import TracingObserver
 
 
 @tool
@@ -74,3 +75,29 @@ async def test_an_agent_calls_an_mcp_tool_and_gets_new_tools_mid_session() -> No
             assert any("calc_late" in str(update.session.tools) for update in updates[1:])
     assert "calc_late" in offered[0]
     assert "shout" in offered[0]
+
+
+@pytest.mark.anyio
+async def test_tool_call_spans_name_the_mcp_server() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    model = ScriptedModel([[Call("calc_add", {"a": 2, "b": 3}), Call("shout", {"word": "hi"})], [Say("5")]])
+    with anyio.fail_after(60):
+        async with (
+            MCPServers([stdio_config("calc", allow=["add"])]) as servers,
+            LocalRealtimeServer(model=model) as server,
+        ):
+            agent = Agent("calc", "Compute.", tools=[shout, servers.toolset()])
+            endpoint = Endpoint.custom(server.url(), api_key=server.api_key)
+            observer = TracingObserver(tracer_provider=provider)
+            async with agent.connect(endpoint, observer=observer) as session:
+                assert (await session.ask("What is 2 + 3?")).text == "5"
+    spans = {span.name: dict(span.attributes or {}) for span in exporter.get_finished_spans()}
+    assert spans["execute_tool calc_add"]["mcp.server"] == "calc"
+    assert spans["execute_tool calc_add"]["mcp.tool"] == "add"
+    assert "mcp.server" not in spans["execute_tool shout"]

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from opentelemetry import trace
+
 from agentkit.tools import Tool, ToolDefinitionError
 from agentkit_mcp.naming import realtime_name
 
@@ -18,15 +20,19 @@ CallTool = Callable[[str, dict[str, Any]], Awaitable[str]]
 class MCPTool(Tool):
     """Runs through agentkit's usual path (validation, timeout, limiter, exactly one output).
 
-    `metadata` names the server and the tool's own MCP name, for traces and logs.
+    `metadata` names the server and the tool's own MCP name, for logs; each call also puts it on
+    the current span (agentkit's `execute_tool` span under a `TracingObserver`), so a trace shows
+    which server answered.
     """
 
     def __init__(
         self, listed: Any, *, server: str, prefix: str, call: CallTool, timeout: float | None
     ) -> None:
         mcp_name = str(listed.name)
+        metadata = MappingProxyType({"mcp.server": server, "mcp.tool": mcp_name})
 
         async def call_mcp_tool(arguments: dict[str, Any]) -> str:
+            trace.get_current_span().set_attributes(metadata)  # a no-op when nothing records
             return await call(mcp_name, arguments)
 
         super().__init__(
@@ -38,7 +44,7 @@ class MCPTool(Tool):
         )
         self.server: str = server
         self.mcp_name: str = mcp_name
-        self.metadata: Mapping[str, str] = MappingProxyType({"mcp.server": server, "mcp.tool": mcp_name})
+        self.metadata: Mapping[str, str] = metadata
 
     def __repr__(self) -> str:
         return f"MCPTool(name={self.name!r}, server={self.server!r}, mcp_name={self.mcp_name!r})"

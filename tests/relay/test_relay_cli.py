@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import anyio
+import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from agentkit.cli import build_parser, main
 from agentkit.relay import Relay
 from agentkit.relay.cli import TargetError, load_target
 
-from .relay_helpers import make_agent
+from .relay_helpers import Client, make_agent, tracking_number
+
+ROOT = Path(__file__).resolve().parents[2]
 
 agent = make_agent()
 relay = Relay(agent, path="/voice")
@@ -81,3 +92,36 @@ def test_a_bad_port_is_refused_by_the_parser(
         build_parser().parse_args(["relay", f"{__name__}:agent", "--port", port])
     assert exited.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGINT")
+async def test_the_standalone_command_serves_the_page_and_a_conversation() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
+    command = [sys.executable, "-m", "agentkit", "relay", "tests.relay.relay_helpers:make_agent"]
+    options = ["--local", "--tool-notices", "--host", "127.0.0.1", "--port", str(port)]
+    async with await anyio.open_process([*command, *options], cwd=ROOT, env=env) as process:
+        assert process.stdout is not None
+        try:
+            with anyio.fail_after(30):
+                banner = b""
+                while b"\n" not in banner:
+                    banner += await process.stdout.receive()
+                assert f"agentkit relay: shop at http://127.0.0.1:{port}/".encode() in banner
+                async with httpx.AsyncClient() as http:
+                    page = await http.get(f"http://127.0.0.1:{port}/")
+                assert page.status_code == 200
+                async with connect(f"ws://127.0.0.1:{port}/realtime") as websocket:
+                    user = Client(websocket)
+                    await user.until_type("session.created")
+                    await user.say("Where is my order A-1001?")
+                    assert tracking_number("A-1001") in await user.answer()
+                    assert any(e["type"] == "agentkit.tool_activity" for e in user.events)
+                process.send_signal(signal.SIGINT)
+                assert await process.wait() == 0
+        finally:
+            if process.returncode is None:
+                process.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import anyio
@@ -18,7 +19,9 @@ def register(subparsers: Any) -> None:
         description="Serve the Realtime protocol on loopback with agentkit's default keyword model.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="TCP port (default: 8765; 0 picks a free one)")
+    parser.add_argument(
+        "--port", type=_port_number, default=8765, help="TCP port (default: 8765; 0 picks a free one)"
+    )
     parser.add_argument(
         "--api-key",
         default=None,
@@ -27,15 +30,42 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _port_number(text: str) -> int:
+    """A TCP port, checked by argparse so a typo is a usage error rather than a traceback."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
+
+
 def run(args: argparse.Namespace) -> int:
-    run_until_signalled(lambda: _serve(args.host, args.port, args.api_key))
-    return 0
+    exit_codes: list[int] = []
+
+    async def main() -> None:
+        exit_codes.append(await _serve(args.host, args.port, args.api_key))
+
+    run_until_signalled(main)
+    return exit_codes[0] if exit_codes else 0  # no code: stopped by a signal, a normal end
 
 
-async def _serve(host: str, port: int, api_key: str | None) -> None:
-    async with LocalRealtimeServer(api_key=api_key, host=host, port=port) as server:
+async def _serve(host: str, port: int, api_key: str | None) -> int:
+    server = LocalRealtimeServer(api_key=api_key, host=host, port=port)
+    try:
+        await server.start()
+    except OSError as exc:  # port taken, unknown host, no permission: say so instead of a traceback
+        print(
+            f"agentkit local-server: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return 1
+    try:
         for name, url in server.urls().items():
             print(f"{name:<14} {url}", flush=True)
         print(f"{'endpoint':<14} {server.http_url}", flush=True)
         print("auth: " + ("api key required" if api_key else "none") + "; Ctrl-C stops", flush=True)
         await anyio.sleep_forever()
+    finally:
+        await server.stop()
+    return 0

@@ -7,6 +7,7 @@ import signal
 import sys
 
 import anyio
+import anyio.abc
 import pytest
 from websockets.asyncio.client import connect
 
@@ -47,3 +48,23 @@ async def test_local_server_command_serves_until_interrupted() -> None:
         with anyio.fail_after(10):
             code = await process.wait()
     assert code == 0
+
+
+def test_an_impossible_port_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["local-server", "--port", "99999"])
+    assert exit_info.value.code == 2
+    assert "a port is 0 to 65535, not 99999" in capsys.readouterr().err
+
+
+async def test_a_taken_port_is_a_clear_error_not_a_traceback() -> None:
+    async with await anyio.create_tcp_listener(local_host="127.0.0.1") as listener:
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        with anyio.fail_after(30):
+            result = await anyio.run_process(
+                [sys.executable, "-m", "agentkit", "local-server", "--port", str(port)], check=False
+            )
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert f"agentkit local-server: cannot listen on 127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr

@@ -406,9 +406,13 @@ class KeywordModel:
             if waiting and _negative(text):
                 declined = f"All right, I won't {action(waiting[0].name)}."
                 return [Say(declined + " Is there anything else I can do for you?")]
-            if forced is None and choice != "required":
+            simplest = _simplest_taking_values(tools, text) if forced is None else None
+            if simplest is not None:
+                clauses = [_Clause(text, simplest)]
+            elif forced is None and choice != "required":
                 return []
-            clauses = [_Clause(text, matcher.best(text)[1])]
+            else:
+                clauses = [_Clause(text, matcher.best(text)[1])]
         asked = [(c.text, c.tool) for c in clauses if c.tool is not None]
         details = ", ".join(c.text.strip() for c in clauses if not c.tool and not _affirmative(c.text))
         calls: list[Call] = []
@@ -442,6 +446,15 @@ class KeywordModel:
             if score >= self.threshold:
                 clause.tool = previous = best
         return clauses
+
+
+def _simplest_taking_values(tools: list[_Tool], text: str) -> _Tool | None:
+    """For a message that is little more than an id or email ("Where is A-1002?"): the tool with the
+    fewest required parameters that takes it as its main value (the first listed on a tie)."""
+    takers = [tool for tool in tools if _primary_values(tool, text)]
+    if not takers:
+        return None
+    return min(takers, key=lambda tool: sum(1 for param in tool.params if param.required))
 
 
 def _tools(context: ModelContext) -> list[_Tool]:

@@ -340,3 +340,25 @@ def test_serves_the_example_customer_service_bot() -> None:
     assert ask("I'd like to talk to a person", tools) == [
         Call("escalate_to_human", {"summary": "I'd like to talk to a person"})
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Only an id: the simplest tool that takes one (fewest required parameters, first listed).
+        ("Where is A-1002?", [Call("lookup_order", {"order_id": "A-1002"})]),
+        (
+            "A-1001 and A-1002",
+            [Call("lookup_order", {"order_id": "A-1001"}), Call("lookup_order", {"order_id": "A-1002"})],
+        ),
+        ("ada@example.com", [Call("find_customer", {"email": "ada@example.com"})]),
+    ],
+)
+def test_a_bare_value_goes_to_the_simplest_tool_that_takes_it(text: str, expected: list[Call]) -> None:
+    from examples.customer_service.tools import build_toolset
+
+    assert ask(text, build_toolset().definitions()) == expected
+
+
+def test_no_value_and_no_words_still_means_no_call() -> None:
+    assert all(isinstance(out, Say) for out in ask("Can you help me?"))

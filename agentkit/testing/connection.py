@@ -59,12 +59,13 @@ from agentkit.protocol import (
     SessionUpdated,
     UnknownClientEvent,
     UnknownEvent,
+    UnknownItem,
     event_id,
     new_id,
 )
 from agentkit.testing import audio
 from agentkit.testing.conversation import Conversation
-from agentkit.testing.errors import ClientError, error_event, invalid_value
+from agentkit.testing.errors import ClientError, error_event, invalid_value, missing_parameter
 from agentkit.testing.faults import Faults
 from agentkit.testing.models import ModelContext, RealtimeModel
 from agentkit.testing.responder import DELTA_EVENTS, ResponseSettings, ResponseStream, Synthesizer
@@ -274,6 +275,8 @@ class ServerConnection:
         if isinstance(event, SessionUpdate):
             await self._session_update(event, frame)
         elif isinstance(event, InputAudioBufferAppend):
+            if not event.audio and "audio" not in _wire(frame):  # only tiny frames are read twice
+                raise missing_parameter("audio")
             await self._append(event)
         elif isinstance(event, InputAudioBufferCommit):
             await self._commit_manually()
@@ -320,6 +323,12 @@ class ServerConnection:
         await self.send(ConversationItemDone(event_id=event_id(), previous_item_id=previous, item=item))
 
     async def _add_item(self, item: Item, previous_item_id: str | None) -> None:
+        if isinstance(item, UnknownItem):
+            raise invalid_value(
+                "item.type",
+                f"Invalid value: '{item.type}'. Supported values are: 'message', 'function_call', "
+                "and 'function_call_output'.",
+            )
         if isinstance(item, MessageItem) and item.role not in ("user", "assistant", "system"):
             raise invalid_value("item.role", f"Invalid value: '{item.role}'.")
         stored, previous = self.conversation.add(item, previous_item_id)

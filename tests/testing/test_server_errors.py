@@ -113,3 +113,23 @@ async def test_unreadable_frames(dialect: Dialect) -> None:
 async def test_transcription_session_update_is_preview_only() -> None:
     frame = {"type": "transcription_session.update", "session": {"input_audio_format": "pcm16"}}
     assert (await _error_for(Dialect.GA, frame))["param"] == "type"
+
+
+@pytest.mark.parametrize("dialect", BOTH)
+async def test_an_append_without_audio_is_a_missing_parameter(dialect: Dialect) -> None:
+    error = await _error_for(dialect, {"type": "input_audio_buffer.append", "event_id": "evt_a"})
+    assert (error["code"], error["param"], error["event_id"]) == (
+        "missing_required_parameter",
+        "audio",
+        "evt_a",
+    )
+
+
+@pytest.mark.parametrize("dialect", BOTH)
+async def test_an_item_of_an_unknown_type_is_refused_not_stored(dialect: Dialect) -> None:
+    async with LocalRealtimeServer() as server, open_client(server, dialect) as client:
+        await client.send({"type": "conversation.item.create", "item": {"type": "hologram", "id": "item_h"}})
+        error = (await client.expect("error"))["error"]
+        assert server.connections[0].conversation.items == []
+    assert (error["code"], error["param"]) == ("invalid_value", "item.type")
+    assert "'hologram'" in error["message"]

@@ -17,7 +17,11 @@ GA_API_VERSIONS = ("", "v1")
 def _split(url: str, what: str, *, allow_query: bool = False) -> SplitResult:
     if not isinstance(url, str) or not url.strip():
         raise EndpointError(f"{what} is empty; set it to a URL such as https://my-resource.openai.azure.com")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # urlsplit checks the port only when it is read: fail here, not at connect time
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+        raise EndpointError(f"{what} is not a valid URL: {exc}") from None
     if parts.scheme.lower() not in _WS_SCHEMES:
         raise EndpointError(
             f"{what} must start with https:// (or http://, wss://, ws://); got {_shown(parts)!r}"

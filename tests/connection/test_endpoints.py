@@ -65,6 +65,8 @@ def test_azure_keeps_a_gateway_prefix_and_maps_http_to_ws() -> None:
         ("https://user:pw@my-res", "d", None, "must not contain credentials"),
         (RESOURCE, " ", None, "AZURE_OPENAI_DEPLOYMENT_NAME"),
         (RESOURCE, "d", "2024-10-21", "does not serve the Realtime API"),
+        ("https://[::1", "d", None, "is not a valid URL: Invalid IPv6 URL"),
+        ("https://my-res.openai.azure.com:99999", "d", None, "is not a valid URL: Port out of range"),
     ],
 )
 def test_azure_endpoints_that_cannot_work_fail_early(
@@ -186,3 +188,9 @@ def test_a_key_with_impossible_characters_fails_early_without_showing_it(
     with pytest.raises(EndpointError, match="stray quote or space") as caught:
         Endpoint.custom("ws://h/v1/realtime?model=m", api_key=bad_key, key_placement=placement)
     assert KEY[5:] not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["ws://[::1/v1/realtime", "ws://127.0.0.1:port/v1/realtime"])
+def test_a_malformed_custom_url_is_an_endpoint_error(url: str) -> None:
+    with pytest.raises(EndpointError, match="the endpoint URL is not a valid URL"):
+        Endpoint.custom(url)

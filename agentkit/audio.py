@@ -54,8 +54,15 @@ def pcm16_to_float(pcm: bytes) -> list[float]:
 
 
 def float_to_pcm16(samples: Iterable[float]) -> bytes:
-    """Floats in [-1.0, 1.0] -> PCM16, rounded and clipped (values outside the range saturate)."""
-    return pcm16_bytes(max(-32768, min(32767, round(x * 32768.0))) for x in samples)
+    """Floats in [-1.0, 1.0] -> PCM16, rounded and clipped (values outside the range, infinities
+    included, saturate; NaN has no loudness and is refused)."""
+    return pcm16_bytes(_float_sample(x) for x in samples)
+
+
+def _float_sample(x: float) -> int:
+    if x != x:
+        raise ValueError("float audio contains NaN; it has no PCM16 value")
+    return min(32767, round(max(-1.0, min(1.0, x)) * 32768.0))
 
 
 # --- G.711 (ITU-T G.711, the classic segment tables) ----------------------------------------------
@@ -251,18 +258,28 @@ def _format(audio_format: str) -> int:
         raise ValueError(f"unknown audio format {audio_format!r}; expected one of {known}") from None
 
 
+def _rate(audio_format: str, rate: int | None) -> int:
+    if rate is None:
+        return _DEFAULT_RATE[audio_format]
+    if rate <= 0:
+        raise ValueError(f"sample rate must be positive; got {rate}")
+    return rate
+
+
 def duration_ms(byte_count: int, audio_format: str = "pcm16", rate: int | None = None) -> float:
     """How long `byte_count` bytes of mono audio play (default rates: 24 kHz PCM16, 8 kHz G.711)."""
     width = _format(audio_format)
-    rate = rate or _DEFAULT_RATE[audio_format]
-    return byte_count / width / rate * 1000.0
+    if byte_count < 0:
+        raise ValueError(f"byte count must not be negative; got {byte_count}")
+    return byte_count / width / _rate(audio_format, rate) * 1000.0
 
 
 def bytes_for_ms(ms: float, audio_format: str = "pcm16", rate: int | None = None) -> int:
     """Whole samples' worth of bytes for `ms` milliseconds of mono audio (rounded down)."""
     width = _format(audio_format)
-    rate = rate or _DEFAULT_RATE[audio_format]
-    return int(ms * rate / 1000.0) * width
+    if not ms >= 0:  # also catches NaN
+        raise ValueError(f"duration must be a non-negative number of ms; got {ms}")
+    return int(ms * _rate(audio_format, rate) / 1000.0) * width
 
 
 def chunks(audio: bytes, max_bytes: int = MAX_APPEND_BYTES, audio_format: str = "pcm16") -> Iterator[bytes]:

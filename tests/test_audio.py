@@ -7,6 +7,7 @@ import io
 import math
 import warnings
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,13 @@ def test_float_to_pcm16_rounds_and_saturates() -> None:
 def test_float_round_trip_is_exact_for_every_pcm16_value() -> None:
     every = pcm(*range(-32768, 32768))
     assert audio.float_to_pcm16(audio.pcm16_to_float(every)) == every
+
+
+def test_infinities_saturate_and_nan_is_a_clear_error() -> None:
+    inf = float("inf")
+    assert samples_of(audio.float_to_pcm16([inf, -inf])) == [32767, -32768]
+    with pytest.raises(ValueError, match="NaN"):
+        audio.float_to_pcm16([0.0, float("nan")])
 
 
 def test_odd_byte_count_is_a_clear_error() -> None:
@@ -194,6 +202,21 @@ def test_durations_per_format() -> None:
     assert audio.bytes_for_ms(20, "g711_ulaw") == 160
     with pytest.raises(ValueError, match="unknown audio format 'mp3'"):
         audio.duration_ms(10, "mp3")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: audio.duration_ms(-2), "byte count must not be negative"),
+        (lambda: audio.duration_ms(48, rate=0), "sample rate must be positive; got 0"),
+        (lambda: audio.bytes_for_ms(-5), "non-negative"),
+        (lambda: audio.bytes_for_ms(float("nan")), "non-negative"),
+        (lambda: audio.bytes_for_ms(10, rate=-8000), "sample rate must be positive"),
+    ],
+)
+def test_impossible_sizes_and_rates_are_clear_errors(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_default_chunks_stay_under_the_15_mib_event_limit() -> None:

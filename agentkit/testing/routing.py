@@ -108,12 +108,17 @@ class Authenticator:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token and self._is_token(token.strip()):
             return None
-        if self._is_key(_query(urlsplit(target).query).get("api-key", "")):
+        query_key = _query(urlsplit(target).query).get("api-key")
+        if query_key is not None and self._is_key(query_key):
             return None
-        for offered in headers.get("sec-websocket-protocol", "").split(","):
-            offered = offered.strip()
-            if offered.startswith(_KEY_SUBPROTOCOL) and self._is_token(offered[len(_KEY_SUBPROTOCOL) :]):
-                return None
-        if not any(headers.get(name) for name in ("api-key", "authorization")):
+        subprotocol_keys = [
+            offered.strip()[len(_KEY_SUBPROTOCOL) :]
+            for offered in headers.get("sec-websocket-protocol", "").split(",")
+            if offered.strip().startswith(_KEY_SUBPROTOCOL)
+        ]
+        if any(self._is_token(key) for key in subprotocol_keys):
+            return None
+        offered_any = headers.get("api-key") or headers.get("authorization") or query_key or subprotocol_keys
+        if not offered_any:
             return Rejection(401, "missing_credentials", "No api-key header or bearer token was provided.")
         return Rejection(401, "invalid_api_key", "Access denied due to an invalid key or token.")

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Subprotocol
 
 from agentkit.protocol import Dialect
 from agentkit.testing import LocalRealtimeServer, Say, ScriptedModel
@@ -87,6 +88,17 @@ async def test_accepted_credentials(headers: dict[str, str], query: str) -> None
         connect(server.url(Dialect.GA, "azure") + query, additional_headers=headers) as websocket,
     ):
         assert '"session.created"' in str(await websocket.recv())
+
+
+async def test_a_wrong_query_or_subprotocol_key_is_invalid_not_missing() -> None:
+    async with LocalRealtimeServer(api_key="secret") as server:
+        wrong_query = await _status(server.url(Dialect.GA, "azure") + "&api-key=nope")
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(server.url(), subprotocols=[Subprotocol("openai-insecure-api-key.nope")]):
+                pass
+    for refusal in (wrong_query, caught.value):
+        assert refusal.response.status_code == 401
+        assert b'"code": "invalid_api_key"' in refusal.response.body
 
 
 async def test_token_check_callable_and_no_auth() -> None:

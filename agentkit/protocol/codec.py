@@ -127,6 +127,30 @@ def _load(frame: str | bytes) -> dict[str, Any] | s.ProtocolError:
     return data
 
 
+def _event_from_dict(
+    data: dict[str, Any],
+    frame: str | bytes,
+    by_wire_name: Mapping[str, type[_E]],
+    normalizers: Mapping[type[_E], _Normalizer],
+    unknown: Callable[..., _E],
+) -> _E | s.ProtocolError:
+    """The careful path, the same for both directions: an unknown type is kept, a bad one explained."""
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        return s.ProtocolError(message="frame has no string `type`", frame=_short(frame))
+    cls = by_wire_name.get(kind)
+    if cls is None:
+        return unknown(type=kind, raw=data, event_id=_str_or_none(data.get("event_id")))
+    try:
+        normalize = normalizers.get(cls)
+        return cls.model_validate(normalize(data) if normalize else data)
+    except ValidationError as exc:
+        message = f"invalid {kind} event: {_validation_summary(exc)}"
+    except (TypeError, ValueError, AttributeError) as exc:
+        message = f"invalid {kind} event: {exc}"
+    return s.ProtocolError(message=message, type=kind, frame=_short(frame or json.dumps(data)))
+
+
 _FAST_SERVER = _fast_table(d.SERVER_EVENT_BY_WIRE_NAME, _SERVER_NORMALIZERS)
 _FAST_CLIENT = _fast_table(d.CLIENT_EVENT_BY_WIRE_NAME, _CLIENT_NORMALIZERS)
 
@@ -148,25 +172,10 @@ class Codec:
         if fast is not None:
             return fast
         data = _load(frame)
-        if isinstance(data, s.ProtocolError):
-            return data
-        return self.server_event_from_dict(data, frame)
+        return data if isinstance(data, s.ProtocolError) else self.server_event_from_dict(data, frame)
 
     def server_event_from_dict(self, data: dict[str, Any], frame: str | bytes = "") -> s.ServerEvent:
-        kind = data.get("type")
-        if not isinstance(kind, str):
-            return s.ProtocolError(message="frame has no string `type`", frame=_short(frame))
-        cls = d.SERVER_EVENT_BY_WIRE_NAME.get(kind)
-        if cls is None:
-            return s.UnknownEvent(type=kind, raw=data, event_id=_str_or_none(data.get("event_id")))
-        try:
-            normalize = _SERVER_NORMALIZERS.get(cls)
-            return cls.model_validate(normalize(data) if normalize else data)
-        except ValidationError as exc:
-            message = f"invalid {kind} event: {_validation_summary(exc)}"
-        except (TypeError, ValueError, AttributeError) as exc:
-            message = f"invalid {kind} event: {exc}"
-        return s.ProtocolError(message=message, type=kind, frame=_short(frame or json.dumps(data)))
+        return _event_from_dict(data, frame, d.SERVER_EVENT_BY_WIRE_NAME, _SERVER_NORMALIZERS, s.UnknownEvent)
 
     def server_event_to_dict(self, event: s.ServerEvent) -> dict[str, Any]:
         """A canonical server event -> the dialect's wire object (used by servers and the relay)."""
@@ -210,27 +219,14 @@ class Codec:
         if fast is not None:
             return fast
         data = _load(frame)
-        if isinstance(data, s.ProtocolError):
-            return data
-        return self.client_event_from_dict(data, frame)
+        return data if isinstance(data, s.ProtocolError) else self.client_event_from_dict(data, frame)
 
     def client_event_from_dict(
         self, data: dict[str, Any], frame: str | bytes = ""
     ) -> c.ClientEvent | s.ProtocolError:
-        kind = data.get("type")
-        if not isinstance(kind, str):
-            return s.ProtocolError(message="frame has no string `type`", frame=_short(frame))
-        cls = d.CLIENT_EVENT_BY_WIRE_NAME.get(kind)
-        if cls is None:
-            return c.UnknownClientEvent(type=kind, raw=data, event_id=_str_or_none(data.get("event_id")))
-        try:
-            normalize = _CLIENT_NORMALIZERS.get(cls)
-            return cls.model_validate(normalize(data) if normalize else data)
-        except ValidationError as exc:
-            message = f"invalid {kind} event: {_validation_summary(exc)}"
-        except (TypeError, ValueError, AttributeError) as exc:
-            message = f"invalid {kind} event: {exc}"
-        return s.ProtocolError(message=message, type=kind, frame=_short(frame or json.dumps(data)))
+        return _event_from_dict(
+            data, frame, d.CLIENT_EVENT_BY_WIRE_NAME, _CLIENT_NORMALIZERS, c.UnknownClientEvent
+        )
 
     def client_event_to_dict(self, event: c.ClientEvent) -> dict[str, Any]:
         """A canonical client event -> the dialect's wire object."""

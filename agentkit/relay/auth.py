@@ -102,6 +102,8 @@ class TicketSigner:
         payload, _, signature = ticket.partition(".")
         if not payload or not signature or len(ticket) > 4096:
             return None
+        if not signature.isascii():  # compare_digest raises TypeError on non-ASCII text
+            return None
         try:
             if not hmac.compare_digest(self._sign(payload), signature):
                 return None

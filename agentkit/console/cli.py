@@ -77,9 +77,9 @@ def load_agent(target: str) -> Agent:
     if not colon or not module_name or not attribute:
         raise ValueError("expected MODULE:ATTRIBUTE, like my_bot:agent")
     if module_name.endswith(".py"):
-        from agentkit.tools.cli import _import_file
+        from agentkit.tools.targets import import_file
 
-        module = _import_file(Path(module_name))
+        module = import_file(Path(module_name))
     else:
         if "" not in sys.path and str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))  # like `python -m`, modules in the current folder load

@@ -70,11 +70,18 @@ class TicketSigner:
     """Short-lived tickets signed with HMAC-SHA256: the app's backend issues one per page load.
 
     A ticket is `payload.signature` (URL-safe base64); the payload holds a subject, an expiry and a
-    nonce. Anyone with the secret can issue tickets, so keep it server-side.
+    nonce. Anyone with the secret can issue tickets, so keep it server-side. Tickets travel in URLs
+    (and so in proxy logs), so by default `auth()` lets each one in once (`single_use`); spent
+    nonces are remembered per signer, i.e. per process: several relay processes need sticky tickets.
     """
 
     def __init__(
-        self, secret: str | bytes, *, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.time
+        self,
+        secret: str | bytes,
+        *,
+        ttl_seconds: float = 60.0,
+        single_use: bool = True,
+        clock: Callable[[], float] = time.time,
     ):
         key = secret.encode("utf-8") if isinstance(secret, str) else secret
         if len(key) < 16:
@@ -83,7 +90,10 @@ class TicketSigner:
             raise ValueError("ttl_seconds must be positive")
         self._key = key
         self.ttl_seconds = ttl_seconds
+        self.single_use = single_use
         self._clock = clock
+        self._spent: dict[str, float] = {}
+        """Nonce -> expiry of tickets already redeemed (kept until they expire anyway)."""
 
     def __repr__(self) -> str:
         return f"TicketSigner(ttl_seconds={self.ttl_seconds})"
@@ -98,7 +108,25 @@ class TicketSigner:
         return f"{payload}.{self._sign(payload)}"
 
     def verify(self, ticket: str) -> str | None:
-        """The ticket's subject, or None when it is forged, malformed or expired."""
+        """The ticket's subject, or None when it is forged, malformed or expired (spent or not)."""
+        claims = self._claims(ticket)
+        return None if claims is None else claims[0]
+
+    def redeem(self, ticket: str) -> str | None:
+        """Like `verify`, and spends the ticket: redeeming it again gives None."""
+        now = self._clock()
+        self._spent = {spent: until for spent, until in self._spent.items() if until >= now}
+        claims = self._claims(ticket)
+        if claims is None:
+            return None
+        subject, expires, nonce = claims
+        if nonce in self._spent:
+            return None
+        self._spent[nonce] = expires
+        return subject
+
+    def _claims(self, ticket: str) -> tuple[str, float, str] | None:
+        """(subject, expiry, nonce) of a genuine, unexpired ticket."""
         payload, _, signature = ticket.partition(".")
         if not payload or not signature or len(ticket) > 4096:
             return None
@@ -110,18 +138,21 @@ class TicketSigner:
             body = json.loads(_unb64(payload))
         except (ValueError, UnicodeError):
             return None
-        if not isinstance(body, dict) or not isinstance(body.get("sub"), str):
+        if not isinstance(body, dict):
             return None
-        expires = body.get("exp")
-        if not isinstance(expires, (int, float)) or expires < self._clock():
+        subject, expires, nonce = body.get("sub"), body.get("exp"), body.get("n")
+        if not isinstance(subject, str) or not isinstance(nonce, str):
             return None
-        return body["sub"]  # type: ignore[no-any-return]
+        if not isinstance(expires, (int, float)) or not expires >= self._clock():
+            return None
+        return subject, float(expires), nonce
 
     def auth(self) -> ClientAuth:
-        """A hook accepting a valid ticket as `?ticket=` or as a bearer token."""
+        """A hook accepting a valid ticket as `?ticket=` or as a bearer token (once if `single_use`)."""
+        check = self.redeem if self.single_use else self.verify
 
         def hook(handshake: Handshake) -> bool:
             ticket = handshake.query.get("ticket") or handshake.bearer_token
-            return ticket is not None and self.verify(ticket) is not None
+            return ticket is not None and check(ticket) is not None
 
         return hook

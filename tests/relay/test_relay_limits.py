@@ -118,6 +118,41 @@ async def test_tickets_are_checked_before_the_upgrade() -> None:
             assert '"session.created"' in await websocket.recv()
 
 
+async def test_a_ticket_lets_in_one_connection_and_a_replay_is_refused() -> None:
+    signer = TicketSigner(SECRET, ttl_seconds=30)
+    async with running_relay(auth=signer.auth()) as (_, server):
+        ticket = signer.issue("user-1")
+        async with _connect(server, "?ticket=" + ticket) as websocket:
+            assert '"session.created"' in await websocket.recv()
+            with pytest.raises(InvalidStatus) as replayed:  # e.g. copied from a proxy log
+                async with _connect(server, "?ticket=" + ticket):
+                    pass
+            assert replayed.value.response.status_code == 401
+            assert '"type"' in await websocket.recv()  # the first connection carries on
+        with pytest.raises(InvalidStatus) as after:
+            async with client(server, additional_headers={"Authorization": "Bearer " + ticket}):
+                pass
+        assert after.value.response.status_code == 401
+        async with _connect(server, "?ticket=" + signer.issue("user-1")) as websocket:
+            assert '"session.created"' in await websocket.recv()
+
+
+def test_spent_tickets_are_forgotten_once_expired() -> None:
+    now = [1000.0]
+    signer = TicketSigner(SECRET, ttl_seconds=60, clock=lambda: now[0])
+    reusable = TicketSigner(SECRET, ttl_seconds=60, single_use=False, clock=lambda: now[0])
+    first, second = signer.issue("a"), signer.issue("b")
+    assert signer.redeem(first) == "a"
+    assert signer.redeem(first) is None
+    assert signer.verify(first) == "a"  # verify only checks; it spends nothing
+    handshake = Handshake.from_parts("/realtime", "ticket=" + second, {})
+    assert reusable.auth()(handshake) is True
+    assert reusable.auth()(handshake) is True
+    now[0] += 61
+    assert signer.redeem(second) is None  # expired
+    assert signer._spent == {}  # nothing remembered past its expiry
+
+
 def _connect(server: Any, query: str) -> Any:
     from websockets.asyncio.client import connect
 

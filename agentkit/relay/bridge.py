@@ -17,7 +17,16 @@ import anyio
 from anyio.abc import TaskGroup
 
 from agentkit.engine import AppEvent, ToolCallFinished, ToolCallStarted
-from agentkit.protocol import Codec, Dialect, InputAudioBufferAppend, ServerEvent
+from agentkit.protocol import (
+    ClientEvent,
+    Codec,
+    ConversationItemCreate,
+    Dialect,
+    InputAudioBufferAppend,
+    InputAudioPart,
+    MessageItem,
+    ServerEvent,
+)
 from agentkit.relay.channel import ClientChannel, ClientGone
 from agentkit.relay.limits import (
     CLOSE_GOING_AWAY,
@@ -131,7 +140,7 @@ class ClientBridge:
             if isinstance(event, Refusal):
                 await self._send(event.to_error_event())
                 continue
-            if isinstance(event, InputAudioBufferAppend) and not audio.take(len(event.audio) * 3 // 4, now):
+            if not audio.take(_audio_bytes(event), now):
                 return self._finish(CLOSE_POLICY, "audio rate limit exceeded")
             self.state.remember_client_event(event.event_id)
             try:
@@ -177,6 +186,16 @@ class ClientBridge:
                 await self.channel.send(text)
         except ClientGone:
             self._finish(None, "")
+
+
+def _audio_bytes(event: ClientEvent) -> int:
+    """Decoded input audio an event carries: appends and audio parts of a message alike."""
+    if isinstance(event, InputAudioBufferAppend):
+        return len(event.audio) * 3 // 4
+    if isinstance(event, ConversationItemCreate) and isinstance(event.item, MessageItem):
+        parts = event.item.content
+        return sum(len(part.audio or "") * 3 // 4 for part in parts if isinstance(part, InputAudioPart))
+    return 0
 
 
 def _size(frame: Any) -> int:

@@ -10,6 +10,7 @@ import anyio
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from agentkit.protocol import ConversationItemCreate, InputAudioPart
 from agentkit.relay import Handshake, Rejection, RelayLimits, TicketSigner, bearer_auth
 from agentkit.relay.limits import TokenBucket
 
@@ -63,6 +64,31 @@ async def test_an_offender_is_disconnected_and_the_others_carry_on(
         assert reason in closed_reason
         await good.say("Where is my order A-1001?")
         assert tracking_number("A-1001") in await good.answer()
+
+
+def audio_message(nbytes: int) -> dict[str, Any]:
+    audio = base64.b64encode(bytes(nbytes)).decode()
+    item = {"type": "message", "role": "user", "content": [{"type": "input_audio", "audio": audio}]}
+    return {"type": "conversation.item.create", "item": item}
+
+
+async def test_audio_in_message_parts_counts_against_the_audio_rate() -> None:
+    limits = RelayLimits(audio_bytes_per_second=1000, audio_burst_bytes=8000)
+    async with running_relay(limits=limits) as (upstream, server), client(server) as bad:
+        await bad.until_type("session.created")
+        for _ in range(5):  # 20 kB of audio at once, as messages instead of appends
+            await bad.send(audio_message(4000))
+        assert await closed_with(bad) == (1008, "audio rate limit exceeded")
+        connection = upstream.connections[0]
+        with anyio.fail_after(5):
+            await connection.closed.wait()
+        audio_items = [
+            e
+            for e in connection.received
+            if isinstance(e, ConversationItemCreate)
+            and any(isinstance(part, InputAudioPart) for part in getattr(e.item, "content", []))
+        ]
+        assert len(audio_items) <= 2  # at most the burst allowance, nothing past it
 
 
 async def test_an_idle_client_is_disconnected() -> None:

@@ -109,6 +109,9 @@ class RelayPolicy:
     """Tool name -> what the page shows ("Looking up your order")."""
     default_tool_label: str | None = None
     """Label for tools missing from `tool_labels`; `None` shows the tool's name."""
+    show_rate_limits: bool = False
+    """Forward `rate_limits.updated`: the operator's account-wide quota, which also tells one client
+    how much everybody else is using; hidden unless a page really needs it."""
 
     def __post_init__(self) -> None:
         for name in ("allowed_session_fields", "allowed_response_fields", "visible_session_fields"):

@@ -183,6 +183,10 @@ def _session(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEv
     return event.model_copy(update={"session": SessionConfig.model_validate(fields)})  # type: ignore[no-any-return]
 
 
+def _rate_limits(policy: RelayPolicy, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
+    return event if policy.show_rate_limits else None
+
+
 def _error(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent:
     if state.sent_by_client(event.error.event_id):
         return event  # type: ignore[no-any-return]
@@ -245,7 +249,7 @@ _RULES: dict[type[ServerEvent], _Rule] = {
     SessionCreated: _session,
     SessionUpdated: _session,
     ErrorEvent: _error,
-    RateLimitsUpdated: _show,
+    RateLimitsUpdated: _rate_limits,
     ConversationCreated: _show,
     ToolActivity: _show,
     ConversationItemAdded: _conversation_item,

@@ -148,6 +148,19 @@ async def test_prompt_tool_schemas_and_tool_traffic_never_reach_the_client() -> 
         assert upstream_calls[0] not in shown
 
 
+@pytest.mark.parametrize("shown", [False, True])
+async def test_account_rate_limits_reach_the_client_only_when_the_policy_says(shown: bool) -> None:
+    policy = RelayPolicy(show_rate_limits=shown)
+    async with running_relay(policy=policy) as (_, server), client(server) as user:
+        await user.until_type("session.created")
+        await user.say("hello")  # the local server reports rate limits after each response
+        await user.until_type("response.done")
+        await user.say("hello again")
+        await user.until_type("response.done")
+        rate_events = [e for e in user.events if e["type"] == "rate_limits.updated"]
+        assert bool(rate_events) is shown
+
+
 async def test_without_notices_the_client_sees_no_sign_of_tools() -> None:
     async with running_relay(policy=RelayPolicy()) as (_, server), client(server) as user:
         await user.until_type("session.created")

@@ -181,11 +181,15 @@ class ClientBridge:
 
     async def _send(self, event: ServerEvent) -> None:
         text = _GA.encode_server_event(event)
+        timeout = self.relay.limits.send_timeout_seconds
         try:
-            async with self._send_lock:
-                await self.channel.send(text)
+            with anyio.move_on_after(timeout if timeout is not None else float("inf")) as waited:
+                async with self._send_lock:
+                    await self.channel.send(text)
         except ClientGone:
             self._finish(None, "")
+        if waited.cancelled_caught:
+            self._finish(CLOSE_POLICY, "the client is not reading events fast enough")
 
 
 def _audio_bytes(event: ClientEvent) -> int:

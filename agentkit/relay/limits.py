@@ -34,6 +34,9 @@ class RelayLimits:
     """A client that sends nothing for this long is disconnected (the microphone streams while on)."""
     max_connections: int | None = 100
     """Clients at once across the relay; more are refused with HTTP 503 before the upgrade."""
+    send_timeout_seconds: float | None = 10.0
+    """A client that takes longer than this to accept one event (it stopped reading) is
+    disconnected (1008), rather than holding its upstream session until the session length ends."""
 
     def __post_init__(self) -> None:
         for name in ("max_frame_bytes", "messages_per_second", "message_burst"):
@@ -42,7 +45,12 @@ class RelayLimits:
         for name in ("audio_bytes_per_second", "audio_burst_bytes"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"RelayLimits.{name} must be positive")
-        for name in ("max_session_seconds", "idle_timeout_seconds", "max_connections"):
+        for name in (
+            "max_session_seconds",
+            "idle_timeout_seconds",
+            "max_connections",
+            "send_timeout_seconds",
+        ):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f"RelayLimits.{name} must be positive or None")

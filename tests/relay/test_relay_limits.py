@@ -10,11 +10,13 @@ import anyio
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from agentkit.connection import Endpoint
 from agentkit.protocol import ConversationItemCreate, InputAudioPart
-from agentkit.relay import Handshake, Rejection, RelayLimits, TicketSigner, bearer_auth
+from agentkit.relay import Handshake, Rejection, Relay, RelayLimits, TicketSigner, bearer_auth
 from agentkit.relay.limits import TokenBucket
+from agentkit.testing import LocalRealtimeServer
 
-from .relay_helpers import client, running_relay, tracking_number
+from .relay_helpers import client, make_agent, running_relay, tracking_number
 
 pytestmark = pytest.mark.anyio
 
@@ -97,6 +99,37 @@ async def test_an_idle_client_is_disconnected() -> None:
         client(server) as idle,
     ):
         assert await closed_with(idle) == (1001, "idle timeout: nothing received for 0.3 s")
+
+
+async def test_a_client_that_stops_reading_is_disconnected() -> None:
+    """Driven through the ASGI app, whose `send` never returns once the client stops reading."""
+    sent: list[dict[str, Any]] = []
+    limits = RelayLimits(send_timeout_seconds=0.3, idle_timeout_seconds=None)
+    async with LocalRealtimeServer() as upstream:
+        endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
+        app = Relay(make_agent(), endpoint, limits=limits).asgi()
+        connected = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal connected
+            if not connected:
+                connected = True
+                return {"type": "websocket.connect"}
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+            if message["type"] == "websocket.send":
+                await anyio.sleep_forever()  # the client's buffers are full: it never reads
+
+        scope = {"type": "websocket", "path": "/realtime", "headers": [], "query_string": b""}
+        with anyio.fail_after(10):
+            await app(scope, receive, send)
+            await upstream.connections[0].closed.wait()  # its upstream session is closed too
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.send", "websocket.close"]
+    assert sent[-1]["code"] == 1008
+    assert sent[-1]["reason"] == "the client is not reading events fast enough"
 
 
 async def test_a_session_ends_at_its_maximum_length() -> None:

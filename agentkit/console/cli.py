@@ -7,16 +7,10 @@ import argparse
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from agentkit.agent import Agent
-from agentkit.connection import ConnectionClosed, EndpointError, ServiceError
-from agentkit.console.backend import endpoint_or_local_server
-from agentkit.console.chat import run_chat
-from agentkit.console.tracefile import TraceFileUnavailable, trace_file_observer
-from agentkit.session import SessionClosed
+if TYPE_CHECKING:
+    from agentkit.agent import Agent
 
 
 def register(subparsers: Any) -> None:
@@ -44,6 +38,12 @@ def run(args: argparse.Namespace) -> int:
     except Exception as exc:  # the user's module failed while importing (a SyntaxError, say): how, briefly
         print(f"agentkit chat: cannot load {args.target}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
+    import anyio
+
+    from agentkit.connection import ConnectionClosed, EndpointError, ServiceError
+    from agentkit.console.tracefile import TraceFileUnavailable
+    from agentkit.session import SessionClosed
+
     try:
         anyio.run(_chat, agent, args.trace_file, args.turn_timeout)
     except KeyboardInterrupt:
@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _chat(agent: Agent, trace_file: Path | None, turn_timeout: float) -> None:
+    from agentkit.console.backend import endpoint_or_local_server
+    from agentkit.console.chat import run_chat
+    from agentkit.console.tracefile import trace_file_observer
+
     def announce(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
@@ -73,6 +77,8 @@ async def _chat(agent: Agent, trace_file: Path | None, turn_timeout: float) -> N
 
 def load_agent(target: str) -> Agent:
     """The `Agent` named by `module:attribute` or `file.py:attribute` (or what a function there returns)."""
+    from agentkit.agent import Agent
+
     module_name, colon, attribute = target.partition(":")
     if not colon or not module_name or not attribute:
         raise ValueError("expected MODULE:ATTRIBUTE, like my_bot:agent")

@@ -6,11 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-import anyio
-
-from agentkit._signals import run_until_signalled
-from agentkit.testing.server import LocalRealtimeServer
-
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -42,6 +37,8 @@ def _port_number(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentkit._signals import run_until_signalled
+
     exit_codes: list[int] = []
 
     async def main() -> None:
@@ -52,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(host: str, port: int, api_key: str | None) -> int:
+    import anyio
+
+    from agentkit.testing.server import LocalRealtimeServer
+
     server = LocalRealtimeServer(api_key=api_key, host=host, port=port)
     try:
         await server.start()

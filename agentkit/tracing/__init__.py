@@ -4,6 +4,16 @@
 the SDK (`pip install agentkit[trace]`). See `docs/observability.md`.
 """
 
-from agentkit.tracing.observer import TracingObserver
+from typing import TYPE_CHECKING
 
-__all__ = ["TracingObserver"]
+from agentkit._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from agentkit.tracing.observer import TracingObserver as TracingObserver
+
+__all__, __getattr__ = lazy_exports(
+    __name__,
+    {
+        "observer": ("TracingObserver",),
+    },
+)

@@ -7,10 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agentkit.tracing.spanfile import TraceFileError, read_spans
-from agentkit.tracing.svg import render_html, render_svg
-from agentkit.tracing.waterfall import build_panels
-
 _FORMATS = (".html", ".svg")
 
 
@@ -29,6 +25,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentkit.tracing.spanfile import TraceFileError, read_spans
+    from agentkit.tracing.svg import render_html, render_svg
+    from agentkit.tracing.waterfall import build_panels
+
     source: Path = args.path
     output: Path = args.output or source.with_suffix(".html")
     if output.suffix.lower() not in _FORMATS:

@@ -23,6 +23,7 @@ from agentkit.engine.app_events import (
 from agentkit.engine.calls import parse_partial
 from agentkit.engine.engine import (
     ACTIVE_RESPONSE_CODE,
+    CREATE_TAG,
     FATAL_ERROR_CODES,
     EngineClosed,
     TurnEngine,
@@ -32,6 +33,7 @@ from agentkit.engine.engine import (
 
 __all__ = [
     "ACTIVE_RESPONSE_CODE",
+    "CREATE_TAG",
     "FATAL_ERROR_CODES",
     "Action",
     "AppEvent",

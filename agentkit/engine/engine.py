@@ -14,6 +14,8 @@ Everything that decides what a session does next lives in this file:
   created. A `conversation_already_has_active_response` error for our own `response.create` is
   recovered: skipped when the response that beat it already saw the outputs, otherwise retried once
   the active response ends. A batch overtaken by a new user turn asks for no follow-up of its own.
+  Each create is tagged in `response.metadata` (`CREATE_TAG`), so once the server has echoed a tag,
+  a response server VAD started is never taken for the answer to ours.
 - Barge-in stops the old response's audio, truncates what was not heard, cancels the response when
   the server does not, and cancels the running calls whose policy says so.
 - Errors are reported and the engine goes on. The conversation is recorded so that a new connection
@@ -96,10 +98,20 @@ from agentkit.protocol import (
 )
 
 ACTIVE_RESPONSE_CODE = "conversation_already_has_active_response"
+CREATE_TAG = "agentkit_create"
+"""The `response.metadata` key our `response.create`s carry (value: the create's `event_id`), so the
+`response.created` the server echoes it in is told apart from a response server VAD started."""
 FATAL_ERROR_CODES = frozenset({"session_expired", "beta_api_shape_disabled", "invalid_beta"})
 """Codes after which this connection cannot go on (the shell reconnects or closes)."""
 _ENDED_BADLY = frozenset({"cancelled", "incomplete", "failed"})
 _MAY_FOLLOW_UP = frozenset({"completed", "disconnected"})
+
+
+def _tagged(params: ResponseParams | None, create_id: str) -> ResponseParams:
+    """`params` with our tag added to its metadata (the caller's own keys are kept)."""
+    tagged = params.model_copy() if params is not None else ResponseParams()
+    tagged.metadata = {**(tagged.metadata or {}), CREATE_TAG: create_id}
+    return tagged
 
 
 def default_policy(name: str) -> CallPolicy:
@@ -172,6 +184,8 @@ class TurnEngine:
         self._attributed: dict[str, _Create] = {}
         self._cancel_ids: deque[str] = deque(maxlen=16)
         self._server_busy = False
+        self._echoes_metadata = False
+        """The server echoed a tag once: from then on an untagged `response.created` is not ours."""
         self._turn: TurnBuilder | None = None
         self._playback = Playback()
         self._record = ConversationRecord()
@@ -399,6 +413,8 @@ class TurnEngine:
                 create = self._attributed.pop(error.event_id, None)
             if error.event_id in self._cancel_ids and error.code == "response_cancel_not_active":
                 handled = True
+        elif self._in_flight is not None and is_active_response_error(error):
+            create, self._in_flight = self._in_flight, None  # unnamed, but only our create can be refused so
         if create is not None and is_active_response_error(error):
             handled = True
             winner = self._responses.get(create.response_id or "") or self._active()
@@ -414,8 +430,8 @@ class TurnEngine:
         if not response_id or response_id in self._responses or response_id in self._retired:
             return
         response = _Response(response_id, self._seq)
-        create = self._in_flight
-        if create is not None:  # most likely ours; an error naming our event_id says otherwise
+        create = self._claimed_by(event.response)
+        if create is not None:
             self._in_flight = None
             create.response_id = response_id
             self._attributed[create.event_id] = create
@@ -428,6 +444,22 @@ class TurnEngine:
         response.turn = turn
         turn.response_ids.append(response_id)
         out.append(Emit(ResponseStarted(time=now, response_id=response_id)))
+
+    def _claimed_by(self, response: Response) -> _Create | None:
+        """The create in flight that started `response`, judged by our tag when the server echoes it.
+
+        A server that never echoed a tag leaves only a guess: the first response after our create is
+        taken as its answer, and an error naming the create corrects that.
+        """
+        tag = (response.metadata or {}).get(CREATE_TAG)
+        if tag is not None:
+            self._echoes_metadata = True
+        create = self._in_flight
+        if create is None:
+            return None
+        if tag == create.event_id or (tag is None and not self._echoes_metadata):
+            return create
+        return None
 
     def _on_response_done(self, event: ResponseDone, now: float, out: list[Action]) -> None:
         done = event.response
@@ -662,8 +694,9 @@ class TurnEngine:
             return
         for batch in ready:
             batch.followed_up = True
-        send = self._send(ResponseCreate(response=params))
-        self._in_flight = _Create(send.event.event_id or "", params, ready, from_app)
+        create_id = self._new_event_id()
+        send = self._send(ResponseCreate(event_id=create_id, response=_tagged(params, create_id)))
+        self._in_flight = _Create(create_id, params, ready, from_app)
         out.append(send)
 
     def _advance(self, now: float, out: list[Action]) -> None:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from agentkit.engine import CallPolicy, ErrorReported, Send
+from agentkit.engine import CREATE_TAG, CallPolicy, ErrorReported, Send
 from agentkit.protocol import ConversationItemCreate, FunctionCallOutputItem, ResponseCreate, ResponseParams
 from tests.engine.script import Harness, call_events, created, done, error, output_acked, speech_started
 
@@ -81,7 +81,10 @@ def test_app_request_while_a_response_is_active_is_queued() -> None:
     h.run(h.engine.request_response(h.now, ResponseParams(instructions="short")))
     assert len(h.creates()) == 1, "the first create has not started its response yet"
     h.feed(created("r2"), done("r2"))
-    assert [c.response for c in h.creates()][1] == ResponseParams(instructions="short")
+    second = h.creates()[1]
+    assert second.response == ResponseParams(instructions="short", metadata={CREATE_TAG: second.event_id}), (
+        "the application's parameters, tagged as ours"
+    )
 
 
 def test_active_response_error_is_retried_after_the_active_response() -> None:

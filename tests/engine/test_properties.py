@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentkit.engine import Action, CancelCall, Emit, Send, StartCall, ToolCallFinished
+from agentkit.engine import CREATE_TAG, Action, CancelCall, Emit, Send, StartCall, ToolCallFinished
 from agentkit.protocol import (
     ClientEvent,
     ConversationItemCreate,
@@ -55,6 +55,9 @@ class World:
     server_active: str | None = None
     connected: bool = True
     delivered: list[ServerEvent] = field(default_factory=list)
+    echo: bool = False
+    """The server echoes `response.metadata` (so the engine can tell a VAD response from its own)."""
+    echo_seen: bool = False
     # the client's view, as the test sees it
     client_active: set[str] = field(default_factory=set)
     creates_in_flight: set[str] = field(default_factory=set)
@@ -136,10 +139,13 @@ class World:
             self.batches += 1
         return [*events, done(rid, output=items)]
 
-    def start_response(self) -> None:
+    def start_response(self, create: ResponseCreate | None = None) -> None:
         rid = f"r{next(self.ids)}"
         self.server_active = rid
-        self.outbox.append(created(rid))
+        announced = created(rid)
+        if self.echo and create is not None and create.response is not None:
+            announced.response.metadata = create.response.metadata
+        self.outbox.append(announced)
         self.generating = deque(self.response_script(rid))
 
     def cancel_active(self) -> None:
@@ -152,7 +158,7 @@ class World:
             if self.server_active is not None:
                 self.outbox.append(error("conversation_already_has_active_response", event.event_id))
             else:
-                self.start_response()
+                self.start_response(event)
         elif isinstance(event, ResponseCancel):
             if self.server_active is None:
                 self.outbox.append(error("response_cancel_not_active", event.event_id))
@@ -170,9 +176,15 @@ class World:
     def deliver(self, event: ServerEvent) -> None:
         if isinstance(event, ResponseCreated):
             self.client_active.add(event.response.id)
-            # The client cannot tell whose response this is: like the engine, take it as the answer to
-            # the pending create; an error naming that create corrects it (checked by race_errors).
-            self.creates_in_flight.clear()
+            tag = (event.response.metadata or {}).get(CREATE_TAG)
+            self.echo_seen = self.echo_seen or tag is not None
+            if self.echo_seen:  # the tag says which create it answers (none: server VAD started it)
+                self.creates_in_flight.discard(tag or "")
+            else:
+                # Until the server has echoed a tag, the client cannot tell whose response this is:
+                # like the engine, take it as the answer to the pending create; an error naming that
+                # create corrects it (see race_errors).
+                self.creates_in_flight.clear()
         elif isinstance(event, ResponseDone):
             self.client_active.discard(event.response.id)
         elif event.kind == "error":
@@ -256,7 +268,7 @@ class World:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
-    world = World(Harness(connect=False), data)
+    world = World(Harness(connect=False), data, echo=data.draw(st.booleans(), label="echo"))
     world.apply(world.h.engine.connected(0.0))
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         world.step()
@@ -277,7 +289,7 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
 @given(st.data())
 def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.DataObject) -> None:
     """One request, tools finishing in any order, nothing racing: one create per batch, no more."""
-    world = World(Harness(connect=False), data)
+    world = World(Harness(connect=False), data, echo=data.draw(st.booleans(), label="echo"))
     world.apply(world.h.engine.connected(0.0))
     world.app_requests += 1
     world.apply(world.h.engine.request_response(0.0))

@@ -6,8 +6,8 @@ import anyio
 import pytest
 
 from agentkit import Agent, ToolContext, ToolError, tool
-from agentkit.engine import ToolCallFinished, TurnDone
-from agentkit.protocol import Dialect
+from agentkit.engine import CREATE_TAG, ToolCallFinished, TurnDone
+from agentkit.protocol import Dialect, ResponseCreate, ResponseCreated
 from agentkit.session import ToolProgress
 from agentkit.testing import Call, Say, ScriptedModel
 from tests.session.helpers import DIALECTS, call_ids, endpoint_for, kinds, local_server, outputs
@@ -166,3 +166,27 @@ async def test_tools_see_deps_session_and_report_progress() -> None:
         assert (progress.name, progress.message, progress.data) == ("whoami", "looking", {"step": 1})
         finished = [e for e in seen_events if isinstance(e, ToolCallFinished)]
         assert [e.output for e in finished] == ["alice"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+async def test_the_server_echoes_the_tag_of_each_create_in_its_response(dialect: Dialect) -> None:
+    """The local server, like the service, hands `response.metadata` back: the engine relies on it
+    to tell its own responses from those server VAD starts."""
+    model = ScriptedModel([[Call("lookup_order", {"order_id": "A-10"})], [Say("It shipped.")]])
+    async with local_server(model) as server:
+        agent = Agent("shop", "Help.", tools=[lookup_order])
+        with anyio.fail_after(10):
+            async with agent.connect(endpoint_for(server, dialect)) as session:
+                await session.ask("Where is A-10?")
+        [conn] = server.connections
+        sent_tags = [
+            (c.response.metadata or {}).get(CREATE_TAG)
+            for c in conn.received
+            if isinstance(c, ResponseCreate) and c.response
+        ]
+        echoed = [
+            (e.response.metadata or {}).get(CREATE_TAG) for e in conn.sent if isinstance(e, ResponseCreated)
+        ]
+        assert len(sent_tags) == 2
+        assert None not in sent_tags
+        assert echoed == sent_tags

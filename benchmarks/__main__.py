@@ -25,7 +25,7 @@ from typing import Any
 import anyio
 
 from benchmarks.clients import CLIENTS, Client
-from benchmarks.process import LocalServerProcess, raise_fd_limit, rss_bytes
+from benchmarks.process import LocalServerProcess
 
 SCENARIOS = ("tool_round", "parallel_calls", "early_start", "throughput", "many_sessions")
 FLOOR = "raw"
@@ -41,7 +41,7 @@ class Sizes:
     """Seconds one client may take for one run of one scenario before it is written off."""
 
 
-FULL = Sizes(reps=5, turns=10, deltas=20_000, sessions=(200, 1000), limit=120.0)
+FULL = Sizes(reps=5, turns=5, deltas=20_000, sessions=(200, 1000), limit=120.0)
 QUICK = Sizes(reps=1, turns=2, deltas=200, sessions=(5,), limit=60.0)
 
 
@@ -94,7 +94,7 @@ class Bench:
         delay: float = 0.0,
     ) -> dict[str, dict[str, list[float]]]:
         await self.server.command(
-            op="script", calls=calls, words_after=words_after, answer_words=3, audio_delta_delay=delay
+            op="script", calls=calls, words_after=words_after, answer_words=3, word_delay=delay
         )
         found: dict[str, dict[str, list[float]]] = {
             c.name: {"gaps": [], "follow_ups": [], "early": []} for c in self.clients
@@ -139,7 +139,7 @@ class Bench:
         await self.server.command(op="script", calls=0, words_after=0, answer_words=deltas)
         cpu: dict[str, list[float]] = {c.name: [] for c in self.clients}
         wall: dict[str, list[float]] = {c.name: [] for c in self.clients}
-        for rep in range(self.sizes.reps):
+        for rep in range(min(self.sizes.reps, 3)):  # each run streams ~130 MB: three are plenty
             for client in self._order(rep):
                 url, key = self.server.url, self.server.api_key
                 gc.collect()
@@ -161,17 +161,14 @@ class Bench:
         }
 
     async def many_sessions(self) -> dict[str, Any]:
-        await self.server.command(op="script", calls=1, words_after=0, answer_words=3, audio_delta_delay=0.0)
+        """Each client's crowd runs in a fresh process (`benchmarks.crowd`): fair memory figures."""
+        await self.server.command(op="script", calls=1, words_after=0, answer_words=3, word_delay=0.0)
         result: dict[str, Any] = {}
         for count in self.sizes.sessions:
-            raise_fd_limit(2 * count + 256)
             for client in self.clients:
-                url, key = self.server.url, self.server.api_key
-                gc.collect()
-                baseline, peak = rss_bytes(), [0]
-
-                label = f"many_sessions_{count}"
-                if not await self._attempt(label, client, partial(_crowd, client, url, key, count, peak)):
+                used: list[int] = []
+                run = partial(_crowd, client.name, self.server.url, self.server.api_key, count, used)
+                if not await self._attempt(f"many_sessions_{count}", client, run):
                     continue
                 gaps = [
                     g for c in (await self.server.command(op="collect"))["connections"] for g in c["gaps"]
@@ -179,26 +176,18 @@ class Bench:
                 result.setdefault(str(count), {})[client.name] = {
                     "p50_ms": _pct(gaps, 0.5),
                     "p99_ms": _pct(gaps, 0.99),
-                    "rss_kib_per_session": round((peak[0] - baseline) / 1024 / count, 1),
+                    "rss_kib_per_session": round(used[0] / 1024 / count, 1),
                     "rounds": len(gaps),
                 }
         return result
 
 
-async def _crowd(client: Client, url: str, key: str, count: int, peak: list[int]) -> None:
-    """`count` sessions of one client at once, each doing two tool rounds; `peak` tracks memory."""
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(_watch_peak, peak)
-        async with anyio.create_task_group() as sessions:
-            for _ in range(count):
-                sessions.start_soon(client.tool_turns, url, key, 2, 0.0)
-        tg.cancel_scope.cancel()
-
-
-async def _watch_peak(peak: list[int]) -> None:
-    while True:
-        peak[0] = max(peak[0], rss_bytes())
-        await anyio.sleep(0.05)
+async def _crowd(name: str, url: str, key: str, count: int, used: list[int]) -> None:
+    argv = [sys.executable, "-m", "benchmarks.crowd", name, str(count), url]
+    done = await anyio.run_process(argv, input=f"{key}\n".encode(), check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode(errors="replace").strip().splitlines()[-1][:200])
+    used.append(json.loads(done.stdout.decode().strip().splitlines()[-1])["rss_peak_delta"])
 
 
 def _machine() -> dict[str, Any]:
@@ -218,27 +207,30 @@ def _machine() -> dict[str, Any]:
 
 
 def _table(results: dict[str, Any]) -> str:
-    lines = [f"{'scenario':<34} {'client':<14} figures (ratio to raw where it applies)"]
+    """One row per scenario and client; numbers with their ratio to the raw floor in brackets."""
+    groups: list[tuple[str, dict[str, Any]]] = []
     for scenario, by_client in results.items():
-        rows = (
-            by_client.items()
-            if scenario != "many_sessions"
-            else [
-                (f"{name} @{count}", figures)
-                for count, clients in by_client.items()
-                for name, figures in clients.items()
-            ]
-        )
-        for name, figures in rows:
-            floor = by_client.get(FLOOR) if scenario != "many_sessions" else None
+        if scenario == "many_sessions":
+            groups += [(f"{scenario} x{count}", clients) for count, clients in by_client.items()]
+        else:
+            groups.append((scenario, by_client))
+    lines = [f"{'scenario':<22} {'client':<14} figures (ratio to {FLOOR})"]
+    for label, by_client in groups:
+        floor = by_client.get(FLOOR, {})
+        for name, figures in by_client.items():
             shown = []
             for key, value in figures.items():
+                base = floor.get(key)
                 ratio = ""
-                base = floor.get(key) if isinstance(floor, dict) else None
-                if isinstance(value, (int, float)) and isinstance(base, (int, float)) and base:
+                if (
+                    name != FLOOR
+                    and isinstance(value, int | float)
+                    and isinstance(base, int | float)
+                    and base
+                ):
                     ratio = f" (x{value / base:.2f})"
                 shown.append(f"{key}={value}{ratio}")
-            lines.append(f"{scenario:<34} {name:<14} " + ", ".join(shown))
+            lines.append(f"{label:<22} {name:<14} " + ", ".join(shown))
     return "\n".join(lines)
 
 

@@ -3,10 +3,10 @@
 `python -m benchmarks.serve` prints `{"url": ..., "api_key": ...}` as its first line, then answers one
 JSON command per line on stdin with one JSON line on stdout:
 
-- `{"op": "script", "calls": N, "words_after": W, "answer_words": A, "audio_delta_delay": S}`:
-  from now on, a user turn is answered with N calls of the tool `work` (then W words of audio when W > 0,
-  each word one 100 ms audio delta, delayed S seconds each), and the response after the tool outputs
-  with A words.
+- `{"op": "script", "calls": N, "words_after": W, "answer_words": A, "word_delay": S}`:
+  from now on, a user turn is answered with N calls of the tool `work` (then W more words when W > 0),
+  and the response after the tool outputs with A words. Each word is one delta (text, or 100 ms of
+  audio with its transcript delta); with S > 0, each text or audio delta waits S seconds (real time).
 - `{"op": "collect"}`: per-connection figures for the connections since the last collect (then forgotten).
 - `{"op": "chaos", "interval": S}`: abort one random open connection every S seconds (soak).
 - `{"op": "tally"}`: calls issued / answered / answered twice over every connection so far (soak).
@@ -35,6 +35,7 @@ from agentkit.protocol import (
 )
 from agentkit.testing import Call, Faults, LocalRealtimeServer, ModelContext, Say, ServerConnection, Timing
 
+SPOKEN = ("response.output_text.delta", "response.output_audio.delta")
 BYTES_PER_WORD = 4800
 """One word of "speech" = 100 ms of 24 kHz PCM16 = one audio delta of 4,800 bytes."""
 
@@ -161,8 +162,8 @@ async def main() -> None:
             op = command.pop("op")
             reply: dict[str, Any] = {"ok": True}
             if op == "script":
-                delay = command.pop("audio_delta_delay", 0.0)
-                faults.delays = {"response.output_audio.delta": delay} if delay else {}
+                delay = command.pop("word_delay", 0.0)
+                faults.delays = dict.fromkeys(SPOKEN, delay) if delay else {}
                 for name, value in command.items():
                     setattr(script, name, value)
             elif op == "collect":

@@ -32,5 +32,5 @@ def test_quick_benchmark_prints_one_json_line_with_every_scenario() -> None:
         assert result["scenarios"][scenario]["raw"], scenario
     assert result["scenarios"]["tool_round"]["agentkit"]["samples"] >= 1
     assert result["scenarios"]["parallel_calls"]["agentkit"]["follow_ups_per_round"] == 1
-    assert result["scenarios"]["many_sessions"]["5"]["agentkit"]["rounds"] == 10
+    assert result["scenarios"]["many_sessions"]["5"]["agentkit"]["rounds"] == 11  # + 1 warm-up
     assert "agentkit" not in result["failures"].get("tool_round", {})

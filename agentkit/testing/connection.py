@@ -281,7 +281,7 @@ class ServerConnection:
         elif isinstance(event, InputAudioBufferCommit):
             await self._commit_manually()
         elif isinstance(event, InputAudioBufferClear):
-            self._reset_buffer(keep_position=True)
+            self._reset_buffer()
             await self.send(InputAudioBufferCleared(event_id=event_id()))
         elif isinstance(event, ConversationItemCreate):
             await self._add_item(event.item, event.previous_item_id)
@@ -349,7 +349,7 @@ class ServerConnection:
 
     # -- input audio -----------------------------------------------------------------------------
 
-    def _reset_buffer(self, *, keep_position: bool) -> None:
+    def _reset_buffer(self) -> None:
         self._buffer.clear()
         self._buffer_start_ms = self._stream_ms
         self._speech_item = None
@@ -419,7 +419,7 @@ class ServerConnection:
             )
         data = bytes(self._buffer)
         item_id = self._speech_item or new_id("item")
-        self._reset_buffer(keep_position=True)
+        self._reset_buffer()
         await self._commit(item_id, data)
 
     async def _commit(self, item_id: str, data: bytes) -> None:

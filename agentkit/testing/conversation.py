@@ -41,9 +41,6 @@ class Conversation:
     def get(self, item_id: str) -> Item:
         return self._items[self._index(item_id)]
 
-    def last_id(self) -> str | None:
-        return self._items[-1].id if self._items else None
-
     def add(self, item: Item, previous_item_id: str | None = None) -> tuple[Item, str | None]:
         """Insert `item` (after `previous_item_id`, at the start for "root", else at the end).
 

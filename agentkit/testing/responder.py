@@ -97,7 +97,6 @@ class _OpenItem:
     output_index: int
     item: Item
     done: bool = False
-    part_open: bool = False
     audio_ms: int = 0
     text: str = ""
     closing: list[ServerEvent] = field(default_factory=list)
@@ -242,7 +241,6 @@ class ResponseStream:
         ids = {"response_id": self.id, "item_id": item_id, "output_index": index, "content_index": 0}
         empty = OutputAudioPart(transcript="") if spoken else OutputTextPart(text="")
         yield ResponseContentPartAdded(event_id=event_id(), part=empty, **ids)
-        entry.part_open = True
 
         def final_part() -> OutputAudioPart | OutputTextPart:
             if spoken:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import select
 import socket
 import subprocess
 import sys
@@ -14,6 +12,7 @@ import pytest
 
 from agentkit.console import ChatView
 from agentkit.engine import ArgumentsDelta, TextDelta, ToolCallFinished, ToolCallStarted
+from tests.terminal import offline_env, run_on_terminal
 
 AGENT_MODULE = '''
 from agentkit import Agent, ToolError, tool
@@ -41,11 +40,6 @@ def bot_file(tmp_path: Path) -> Path:
     path = tmp_path / "shopbot.py"
     path.write_text(AGENT_MODULE)
     return path
-
-
-def offline_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
-    return {**env, "NO_COLOR": "1"}
 
 
 def chat(
@@ -136,37 +130,11 @@ def test_an_unreachable_endpoint_is_a_clear_error_without_the_key(bot_file: Path
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_on_a_terminal_it_prompts_and_streams_arguments_live(bot_file: Path) -> None:
-    import pty
-
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
+    text = run_on_terminal(
         [sys.executable, "-m", "agentkit", "chat", "shopbot:agent"],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,  # input() writes its prompt there
-        cwd=bot_file.parent,
-        env={**offline_env(), "TERM": "xterm"},
+        b"Check order A-1001\n\x04",  # Ctrl-D at the next prompt ends the chat
+        bot_file.parent,
     )
-    os.close(terminal)
-    os.write(controller, b"Check order A-1001\n")
-    os.write(controller, b"\x04")  # Ctrl-D at the next prompt ends the chat
-    seen = b""
-    try:
-        while True:
-            ready, _, _ = select.select([controller], [], [], 30)
-            assert ready, f"no output for 30 s; so far: {seen!r}"
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal closed: the process exited
-                break
-            if not chunk:
-                break
-            seen += chunk
-        assert process.wait(timeout=60) == 0
-    finally:
-        process.kill()
-        os.close(controller)
-    text = seen.decode(errors="replace")
     assert "you › " in text
     assert "\r\x1b[K" in text  # the call's line was rewritten as its arguments streamed
     assert "lookup_order(order_id='A-1001')" in text

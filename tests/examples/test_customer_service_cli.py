@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,16 +17,10 @@ from agentkit import audio
 from agentkit.protocol import ErrorDetail, FunctionCallOutputItem
 from agentkit.testing import Call, Faults, Say, ScriptedModel, spoken
 from examples.customer_service.app import Console, run
+from tests.terminal import offline_env, run_on_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_LINE = "using agentkit's local Realtime server"
-
-
-def offline_env() -> dict[str, str]:
-    """This process's environment without any endpoint settings, so the bot runs offline."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
-    env["NO_COLOR"] = "1"
-    return env
 
 
 def bot(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -244,39 +237,12 @@ async def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[s
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 def test_on_a_terminal_the_default_mode_is_the_agentkit_chat_ui(tmp_path: Path) -> None:
-    import pty
-    import select
-
     db = tmp_path / "shop.sqlite3"
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
+    text = run_on_terminal(
         [sys.executable, "-m", "examples.customer_service", "--db", str(db)],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        cwd=ROOT,
-        env={**offline_env(), "TERM": "xterm"},
+        b"Where is my order A-1002?\n\x04",  # Ctrl-D at the next prompt ends the chat
+        ROOT,
     )
-    os.close(terminal)
-    os.write(controller, b"Where is my order A-1002?\n")
-    os.write(controller, b"\x04")  # Ctrl-D at the next prompt ends the chat
-    seen = b""
-    try:
-        while True:
-            ready, _, _ = select.select([controller], [], [], 30)
-            assert ready, f"no output for 30 s; so far: {seen!r}"
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal closed: the process exited
-                break
-            if not chunk:
-                break
-            seen += chunk
-        assert process.wait(timeout=60) == 0
-    finally:
-        process.kill()
-        os.close(controller)
-    text = seen.decode(errors="replace")
     assert LOCAL_LINE in text
     assert "Chatting with 'shop assistant' (tools: lookup_order, find_customer" in text
     assert "you › " in text

@@ -41,7 +41,8 @@ RAW_FRAMES: list[tuple[str, str]] = [
     ("deep nesting", '{"type": "session.update", "session": ' + '{"a": ' * 3000 + "1" + "}" * 3001),
     (
         "nested GA instructions",
-        '{"type": "session.update", "session": {"audio": {"output": {"voice": "v"}}, "instructions": "EVIL"}}',
+        '{"type": "session.update", "session": {"audio": {"output": {"voice": "v"}}, '
+        '"instructions": "EVIL"}}',
     ),
     (
         "transcription prompt",
@@ -79,7 +80,8 @@ RAW_FRAMES: list[tuple[str, str]] = [
     ("transcription session", '{"type": "transcription_session.update", "session": {"EVIL": 1}}'),
     (
         "NaN threshold",
-        '{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", "threshold": NaN}, "x": "EVIL"}}',
+        '{"type": "session.update", "session": {"turn_detection": {"type": "server_vad", '
+        '"threshold": NaN}, "x": "EVIL"}}',
     ),
     ("binary frame", "\u0000EVIL"),
 ]

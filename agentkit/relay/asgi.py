@@ -118,7 +118,10 @@ class RelayApp:
         if rejection is not None:
             await _deny(scope, send, rejection)
             return
-        await send({"type": "websocket.accept"})
+        try:
+            await send({"type": "websocket.accept"})
+        except Exception:  # the client left during the checks: no session to open for it
+            return
         await self.relay.serve(_AsgiChannel(receive, send), handshake)
 
 

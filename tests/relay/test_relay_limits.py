@@ -132,6 +132,31 @@ async def test_a_client_that_stops_reading_is_disconnected() -> None:
     assert sent[-1]["reason"] == "the client is not reading events fast enough"
 
 
+async def test_a_client_gone_before_the_upgrade_is_accepted_costs_no_session() -> None:
+    """ASGI: the client disconnects while the auth hook runs; the server's accept then fails."""
+    left = anyio.Event()
+
+    async def slow_hook(handshake: Handshake) -> bool:
+        left.set()
+        return True
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        await left.wait()
+        raise OSError("the client is gone")  # how servers report a send on a closed socket
+
+    async with LocalRealtimeServer() as upstream:
+        endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
+        app = Relay(make_agent(), endpoint, auth=slow_hook).asgi()
+        scope = {"type": "websocket", "path": "/realtime", "headers": [], "query_string": b""}
+        with anyio.fail_after(10):
+            await app(scope, receive, send)  # returns quietly instead of raising into the server
+        assert upstream.connections == []
+        assert app.relay.active == 0
+
+
 async def test_a_session_ends_at_its_maximum_length() -> None:
     async with running_relay(limits=RelayLimits(max_session_seconds=0.3)) as (upstream, server):
         async with client(server) as user:

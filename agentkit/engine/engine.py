@@ -51,7 +51,7 @@ from agentkit.engine.app_events import (
 )
 from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
 from agentkit.engine.playback import Playback, audio_ms
-from agentkit.engine.record import ConversationRecord
+from agentkit.engine.record import DEFAULT_MAX_ENTRIES, ConversationRecord
 from agentkit.engine.turns import TurnBuilder, add_usage
 from agentkit.protocol import (
     ClientEvent,
@@ -105,6 +105,8 @@ FATAL_ERROR_CODES = frozenset({"session_expired", "beta_api_shape_disabled", "in
 """Codes after which this connection cannot go on (the shell reconnects or closes)."""
 _ENDED_BADLY = frozenset({"cancelled", "incomplete", "failed"})
 _MAY_FOLLOW_UP = frozenset({"completed", "disconnected"})
+_FORGET_AFTER = 1024
+"""Ids of finished responses and calls kept (to ignore late events and duplicates) before the oldest go."""
 
 
 def _tagged(params: ResponseParams | None, create_id: str) -> ResponseParams:
@@ -112,6 +114,12 @@ def _tagged(params: ResponseParams | None, create_id: str) -> ResponseParams:
     tagged = params.model_copy() if params is not None else ResponseParams()
     tagged.metadata = {**(tagged.metadata or {}), CREATE_TAG: create_id}
     return tagged
+
+
+def _remember(ids: dict[str, None], key: str) -> None:
+    ids[key] = None
+    if len(ids) > _FORGET_AFTER:
+        del ids[next(iter(ids))]
 
 
 def default_policy(name: str) -> CallPolicy:
@@ -167,7 +175,10 @@ class TurnEngine:
         *,
         policy: Callable[[str], CallPolicy] = default_policy,
         new_event_id: Callable[[], str] = event_id,
+        replay_limit: int = DEFAULT_MAX_ENTRIES,
     ) -> None:
+        """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
+        record keeps no more, so a long session stays bounded in memory)."""
         self._config = session if session is not None else SessionConfig()
         self._policy = policy
         self._new_event_id = new_event_id
@@ -176,7 +187,9 @@ class TurnEngine:
         self._closed = False
         self._server_session = SessionConfig()
         self._responses: dict[str, _Response] = {}
-        self._retired: set[str] = set()
+        self._retired: dict[str, None] = {}
+        """Finished response ids, oldest first; with `_settled_ids` bounded by `_FORGET_AFTER`."""
+        self._settled_ids: dict[str, None] = {}
         self._calls: dict[str, ToolCall] = {}
         self._calls_by_item: dict[str, ToolCall] = {}
         self._app_requests: deque[ResponseParams | None] = deque()
@@ -188,7 +201,7 @@ class TurnEngine:
         """The server echoed a tag once: from then on an untagged `response.created` is not ours."""
         self._turn: TurnBuilder | None = None
         self._playback = Playback()
-        self._record = ConversationRecord()
+        self._record = ConversationRecord(replay_limit)
         self._handlers: dict[type[ServerEvent], Callable[[Any, float, list[Action]], None]] = {
             SessionCreated: self._on_session,
             SessionUpdated: self._on_session,
@@ -708,9 +721,11 @@ class TurnEngine:
         unsure = {c.response_id for c in creates} | {b.id for c in creates for b in c.batches}
         for response in [r for r in self._responses.values() if r.id not in unsure and self._retirable(r)]:
             del self._responses[response.id]
-            self._retired.add(response.id)
+            _remember(self._retired, response.id)
             for call in response.calls:
                 self._calls_by_item.pop(call.item_key, None)
+                self._calls.pop(call.call_id, None)
+                _remember(self._settled_ids, call.call_id)
         turn = self._turn
         if (
             turn is not None
@@ -744,6 +759,8 @@ class TurnEngine:
         call = self._calls_by_item.get(key)
         if call is not None:
             return call
+        if call_id in self._settled_ids:
+            return None  # a duplicate of a call long finished
         known = self._calls.get(call_id) if call_id else None
         if known is not None:
             other_item = bool(item_id and known.item_id and item_id != known.item_id)

@@ -3,6 +3,10 @@
 Holds, in order: user text (typed, or the transcript of spoken input), assistant text (typed, or the
 transcript of its audio, cut to what was heard after a barge-in), and function calls with their
 outputs. A new session cannot be given assistant audio, so everything is replayed as text.
+
+The record is bounded: past `max_entries` the oldest entries are forgotten (a call and its output
+are one entry, so they go together). The service keeps only a window of context anyway, and a long
+session must not grow without end nor replay thousands of items on a reconnect.
 """
 
 from __future__ import annotations
@@ -41,33 +45,51 @@ class _Call:
     output: str | None = None
 
 
+DEFAULT_MAX_ENTRIES = 200
+
+
 class ConversationRecord:
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_entries < 1:
+            raise ValueError(f"a conversation record must keep at least one entry, got {max_entries}")
         self._entries: dict[str, _Message | _Call] = {}
+        self._max_entries = max_entries
         self._counter = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _entry(self, key: str, new: _Message | _Call) -> _Message | _Call:
+        """The entry under `key`, adding `new` (and forgetting the oldest beyond the bound) if absent."""
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = new
+            while len(self._entries) > self._max_entries:
+                del self._entries[next(iter(self._entries))]
+        return entry
 
     # -- messages ------------------------------------------------------------------------------
 
     def user_text(self, text: str) -> None:
         self._counter += 1
-        self._entries[f"user#{self._counter}"] = _Message("user", [text])
+        self._entry(f"user#{self._counter}", _Message("user", [text]))
 
     def user_audio(self, item_id: str) -> None:
         """Spoken input: its place in the conversation; the transcript comes later, if at all."""
-        self._entries.setdefault(item_id, _Message("user"))
+        self._entry(item_id, _Message("user"))
 
     def user_transcript(self, item_id: str, transcript: str) -> None:
-        entry = self._entries.setdefault(item_id, _Message("user"))
+        entry = self._entry(item_id, _Message("user"))
         if isinstance(entry, _Message):
             entry.chunks = [transcript]
 
     def assistant_delta(self, item_id: str, delta: str) -> None:
-        entry = self._entries.setdefault(item_id, _Message("assistant"))
+        entry = self._entry(item_id, _Message("assistant"))
         if isinstance(entry, _Message):
             entry.chunks.append(delta)
 
     def assistant_final(self, item_id: str, text: str) -> None:
-        entry = self._entries.setdefault(item_id, _Message("assistant"))
+        entry = self._entry(item_id, _Message("assistant"))
         if isinstance(entry, _Message) and text:
             entry.chunks = [text]
 
@@ -86,7 +108,7 @@ class ConversationRecord:
     # -- calls ---------------------------------------------------------------------------------
 
     def call(self, call_id: str, name: str = "", arguments: str = "") -> None:
-        entry = self._entries.setdefault(f"call#{call_id}", _Call(call_id))
+        entry = self._entry(f"call#{call_id}", _Call(call_id))
         if isinstance(entry, _Call):
             entry.name = name or entry.name
             entry.arguments = arguments or entry.arguments

@@ -100,3 +100,19 @@ async def test_the_standalone_server_serves_only_the_page_files() -> None:
         assert (await http.get("/style.css")).headers["content-type"] == "text/css; charset=utf-8"
         for missing in ("/nope", "/../pyproject.toml", "/static/app.js", "/%2e%2e/pyproject.toml"):
             assert (await http.get(missing)).status_code == 404
+
+
+async def test_the_page_policy_blocks_form_posts_plugins_and_framing() -> None:
+    """default-src does not cover form-action: without it an injected form could post anywhere."""
+    async with running_relay() as (_, server), httpx.AsyncClient(base_url=server.http_url) as http:
+        policy = (await http.get("/")).headers["content-security-policy"]
+        directives = {part.strip() for part in policy.split(";")}
+        for directive in (
+            "form-action 'none'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ):
+            assert directive in directives
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy

@@ -1,1 +1,2 @@
-"""Benchmarks: run one with `python -m benchmarks.<name>`; each prints its numbers and a floor to compare."""
+"""Benchmarks: `python -m benchmarks` compares agentkit with its peers (see docs/performance.md);
+`python -m benchmarks.codec`, `.turnaround` and `.soak` run the others."""

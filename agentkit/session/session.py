@@ -537,6 +537,7 @@ class Session:
             self._apply(self._engine.close(now), now)
         if self._runner is not None:
             self._runner.cancel_all("session closed")
+        self._outbox.clear()  # nothing more is written; wakes a `send_audio` held by back-pressure
         while self._turn_waiters:
             self._turn_waiters.popleft().done.set()
         self._events.end(self._failure)

@@ -229,3 +229,41 @@ async def test_iterating_the_session_yields_typed_events_and_ends_on_close() -> 
                     await anyio.lowlevel.checkpoint()  # let the consumer subscribe
                     await session.send_text("hello")
         assert "".join(text) == "Hi there."
+
+
+async def test_send_audio_waiting_on_a_stalled_socket_ends_when_the_session_closes() -> None:
+    """Back-pressure must not outlive the session: the waiter gets `SessionClosed`, not a hang."""
+    from agentkit.observer import NullObserver
+    from agentkit.session import Session
+
+    async with local_server(ScriptedModel([])) as server:
+        agent = Agent("talker", "Talk.", turn_detection="manual")
+        session = Session(
+            agent, endpoint_for(server, Dialect.GA), deps=None, observer=NullObserver(), close_timeout=0.1
+        )
+        stalled = anyio.Event()
+        with anyio.fail_after(10):
+            async with session:
+                connection = session._connection
+                assert connection is not None
+
+                async def never_sends(event: object) -> None:
+                    stalled.set()
+                    await anyio.sleep_forever()
+
+                connection.send = never_sends  # type: ignore[method-assign]
+                outcome: list[BaseException] = []
+
+                async def talk() -> None:
+                    try:
+                        await session.send_audio(spoken("hello there") * 40)
+                    except SessionClosed as exc:
+                        outcome.append(exc)
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(talk)
+                    await stalled.wait()
+                    while not session._outbox or len(session._outbox) < 64:
+                        await anyio.lowlevel.checkpoint()
+                    await session.aclose()
+        assert len(outcome) == 1, "send_audio ended with SessionClosed"

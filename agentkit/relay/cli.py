@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import ipaddress
 import logging
 import os
 import sys
@@ -14,6 +15,7 @@ import anyio
 
 from agentkit.agent import Agent
 from agentkit.connection import Endpoint, EndpointError
+from agentkit.relay.auth import ClientAuth
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.relay import Relay
 from agentkit.relay.server import RelayServer
@@ -51,6 +53,27 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {port}")
     return port
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine; "" and "0.0.0.0" mean every interface."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to a public address
+
+
+def exposure_warning(host: str, auth: ClientAuth | None) -> str | None:
+    """Why serving on `host` without client authentication is risky, or None when it is not."""
+    if auth is not None or is_loopback(host):
+        return None
+    return (
+        f"listening on {host or 'every interface'} with no client authentication: anyone who can "
+        "reach it can talk to the agent and spend its model budget; serve a Relay configured with "
+        "auth= (TicketSigner(...).auth() or bearer_auth(...)) and allowed_origins"
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -101,6 +124,9 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+    warning = exposure_warning(args.host, target.auth if isinstance(target, Relay) else None)
+    if warning is not None:
+        print(f"agentkit relay: warning: {warning}", file=sys.stderr)
     try:
         anyio.run(_serve, target, args)
     except KeyboardInterrupt:

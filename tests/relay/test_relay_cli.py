@@ -14,8 +14,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from agentkit.cli import build_parser, main
-from agentkit.relay import Relay
-from agentkit.relay.cli import TargetError, load_target
+from agentkit.relay import Relay, bearer_auth
+from agentkit.relay import cli as relay_cli
+from agentkit.relay.cli import TargetError, exposure_warning, is_loopback, load_target
 
 from .relay_helpers import Client, make_agent, tracking_number
 
@@ -125,3 +126,49 @@ async def test_the_standalone_command_serves_the_page_and_a_conversation() -> No
         finally:
             if process.returncode is None:
                 process.kill()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"])
+def test_loopback_hosts_need_no_warning(host: str) -> None:
+    assert is_loopback(host)
+    assert exposure_warning(host, None) is None
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "", "::", "192.168.1.20", "shop.example"])
+def test_other_hosts_warn_unless_clients_authenticate(host: str) -> None:
+    assert not is_loopback(host)
+    warning = exposure_warning(host, None)
+    assert warning is not None
+    assert "no client authentication" in warning
+    assert exposure_warning(host, bearer_auth({"a-client-token"})) is None
+
+
+unguarded_relay = Relay(agent)
+guarded_relay = Relay(agent, auth=bearer_auth({"a-client-token"}))
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "warns"),
+    [
+        (f"{__name__}:agent", "0.0.0.0", True),
+        (f"{__name__}:unguarded_relay", "0.0.0.0", True),
+        (f"{__name__}:guarded_relay", "0.0.0.0", False),
+        (f"{__name__}:agent", "127.0.0.1", False),
+    ],
+)
+def test_the_command_warns_on_stderr_before_serving_an_open_relay_beyond_loopback(
+    target: str, host: str, warns: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[str] = []
+
+    async def serve_nothing(target: object, args: object) -> None:  # no socket is opened
+        served.append(host)
+
+    monkeypatch.setattr(relay_cli, "_serve", serve_nothing)
+    assert main(["relay", target, "--local", "--host", host]) == 0
+    assert served == [host]
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    expected = f"agentkit relay: warning: listening on {host} with no client authentication"
+    assert (expected in printed.err) is warns
+    assert printed.err.count("\n") == (1 if warns else 0)

@@ -1,4 +1,4 @@
-"""Finds the code samples in `docs/` so the test suite can run every one of them.
+"""Finds the code samples in `docs/` and README.md so the test suite can run every one of them.
 
 A sample is a fenced `python` block. An HTML comment on the line right above the fence (invisible
 on the site) may change how it runs:
@@ -19,6 +19,8 @@ from pathlib import Path
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 SKIPPED_DIRS = ("dev",)
 """Contributor notes: not part of the site, not samples."""
+ROOT_PAGES = ("README.md",)
+"""Pages at the repository root whose samples run too (the first thing a reader copies)."""
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,}|~{3,})\s*(?P<info>.*)$")
 _MARKER = re.compile(r"^\s*<!--\s*sample:\s*(?P<body>.*?)\s*-->\s*$")
@@ -54,6 +56,11 @@ class Sample:
     @property
     def id(self) -> str:
         return f"{self.page}:{self.line}"
+
+    @property
+    def location(self) -> str:
+        """Where the sample is, relative to the repository root (for tracebacks)."""
+        return self.id if self.page in ROOT_PAGES else f"docs/{self.id}"
 
     def runnable_code(self) -> str:
         code = self.code
@@ -149,7 +156,12 @@ def doc_pages(root: Path = DOCS_DIR) -> list[Path]:
 
 
 def all_samples(root: Path = DOCS_DIR) -> list[Sample]:
+    """The samples of every docs page under `root`, then of the `ROOT_PAGES` beside it."""
     found: list[Sample] = []
     for path in doc_pages(root):
         found.extend(samples_of(path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")))
+    for name in ROOT_PAGES:
+        page = root.parent / name
+        if page.is_file():
+            found.extend(samples_of(name, page.read_text(encoding="utf-8")))
     return found

@@ -1,4 +1,5 @@
-"""Runs every Python sample in `docs/` against agentkit's local Realtime server, so the docs cannot rot.
+"""Runs every Python sample in `docs/` and README.md against agentkit's local Realtime server, so
+the docs cannot rot.
 
 Each sample runs in a fresh module with the environment a reader would have set up: the Azure and
 OpenAI variables point at a local server (which accepts the key `local-key` and the Entra token of
@@ -19,7 +20,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from agentkit.testing import LocalRealtimeServer
-from tests.docs.samples import Sample, all_samples
+from tests.docs.samples import ROOT_PAGES, Sample, all_samples
 
 SAMPLES = all_samples()
 LOCAL_KEY = "local-key"
@@ -74,7 +75,7 @@ def _run(sample: Sample) -> None:
     module.__dict__["local_credential"] = LocalCredential()
     sys.modules[module.__name__] = module
     try:
-        exec(compile(sample.runnable_code(), f"docs/{sample.id}", "exec"), module.__dict__)
+        exec(compile(sample.runnable_code(), sample.location, "exec"), module.__dict__)
     finally:
         sys.modules.pop(module.__name__, None)
 
@@ -101,3 +102,9 @@ def test_docs_have_samples() -> None:
     runnable = [sample for sample in SAMPLES if sample.skip_reason is None]
     assert len(runnable) >= 10
     assert any(sample.expected_output is not None for sample in SAMPLES)
+
+
+@pytest.mark.parametrize("page", ROOT_PAGES)
+def test_root_pages_samples_run_too(page: str) -> None:
+    """README's first agent is collected and run like any docs sample, not skipped."""
+    assert any(sample.page == page and sample.skip_reason is None for sample in SAMPLES)

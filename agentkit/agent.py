@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, cast
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
+from agentkit.engine import DEFAULT_REPLAY_LIMIT
 from agentkit.observer import SessionObserver, combine
 from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
@@ -45,7 +46,9 @@ class Agent:
     `tools` takes `@tool` functions, plain callables (wrapped with `@tool`) and `Toolset`s. `deps`
     is handed to every tool through `ToolContext.deps`. `tool_timeout` applies to tools without
     their own; `max_concurrent_tools` caps tools running at once per session. `reconnect=None`
-    turns reconnecting off. Settings left None are not sent, so the service's defaults apply.
+    turns reconnecting off. `replay_limit` caps the conversation entries (messages, and calls with
+    their outputs) a session keeps and replays after a reconnect: older ones are forgotten, so a long
+    session stays bounded in memory. Settings left None are not sent, so the service's defaults apply.
     """
 
     def __init__(
@@ -66,12 +69,15 @@ class Agent:
         max_concurrent_tools: int = 8,
         observers: Iterable[SessionObserver | ObserverFactory] = (),
         reconnect: ReconnectPolicy | None = ReconnectPolicy(),
+        replay_limit: int = DEFAULT_REPLAY_LIMIT,
         session_options: SessionConfig | None = None,
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
         if tool_timeout is not None and not tool_timeout > 0:
             raise ValueError(f"tool_timeout must be positive (or None for no limit), got {tool_timeout!r}")
+        if replay_limit < 1:
+            raise ValueError(f"replay_limit must be at least 1, got {replay_limit}")
         self.name = name
         self.instructions = instructions
         self.toolset = Toolset(tools, name=f"{name} tools")
@@ -89,6 +95,7 @@ class Agent:
         """Watch every session of this agent. An observer that keeps per-session state (such as
         `TracingObserver`) is given as a factory, e.g. the class itself: each session calls it."""
         self.reconnect = reconnect
+        self.replay_limit = replay_limit
         self.session_options = session_options
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
 

@@ -30,10 +30,12 @@ from agentkit.engine.engine import (
     default_policy,
     is_active_response_error,
 )
+from agentkit.engine.record import DEFAULT_MAX_ENTRIES as DEFAULT_REPLAY_LIMIT
 
 __all__ = [
     "ACTIVE_RESPONSE_CODE",
     "CREATE_TAG",
+    "DEFAULT_REPLAY_LIMIT",
     "FATAL_ERROR_CODES",
     "Action",
     "AppEvent",

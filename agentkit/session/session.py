@@ -130,7 +130,9 @@ class Session:
         self._handshake_timeout = handshake_timeout
         self._close_timeout = close_timeout
         self._clock = clock
-        self._engine = TurnEngine(agent.session_config(self.tools), policy=self._policy)
+        self._engine = TurnEngine(
+            agent.session_config(self.tools), policy=self._policy, replay_limit=agent.replay_limit
+        )
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()

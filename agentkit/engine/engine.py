@@ -20,6 +20,11 @@ Everything that decides what a session does next lives in this file:
   the server does not, and cancels the running calls whose policy says so.
 - Errors are reported and the engine goes on. The conversation is recorded so that a new connection
   can be given it back (`reconnected`).
+- A response the connection cut off (no `response.done` before the drop) is asked for again after
+  the replay, by the same follow-up rule (one create, none while a response is active, none once a
+  new user turn overtook it), unless the user or the application stopped it. The replay keeps the
+  assistant text received before the drop (the application still plays the audio it already got),
+  so the model sees its answer cut mid-way and continues it rather than starting over.
 
 This file never knows about sockets, wire dialects, clocks, threads or the tools package: frames
 arrive decoded, time arrives as `now`, and a tool is a name with a `CallPolicy`.
@@ -146,6 +151,13 @@ class _Response:
     superseded: bool = False
     """A new user turn began before its follow-up: its outputs are posted without one."""
     followed_up: bool = False
+    cancel_requested: bool = False
+    """We asked the server to cancel it (the application's `cancel_response`)."""
+
+    @property
+    def cut_off(self) -> bool:
+        """The connection dropped mid-answer, not because anyone stopped it: the answer is owed."""
+        return self.status == "disconnected" and not self.interrupted and not self.cancel_requested
 
 
 @dataclass(eq=False)
@@ -303,6 +315,10 @@ class TurnEngine:
         out: list[Action] = []
         for call in list(self._calls.values()):
             self._cancel_call(call, "session closed", now, out)
+        turn = self._turn
+        mine = [r for r in self._responses.values() if r.turn is turn]
+        if turn is not None and any(r.cut_off for r in mine) and all(r.done for r in mine):
+            self._finish_turn(turn, now, out)  # its continuation will never come: it ends as it is
         self._app_requests.clear()
         self._in_flight = None
         self._closed = True
@@ -673,7 +689,7 @@ class TurnEngine:
             and response.status in _MAY_FOLLOW_UP
             and not response.superseded
             and not response.followed_up
-            and any(c.wants_follow_up for c in response.calls)
+            and (response.cut_off or any(c.wants_follow_up for c in response.calls))
         )
 
     def _ready(self, response: _Response) -> bool:
@@ -917,6 +933,7 @@ class TurnEngine:
             self._turn.interrupted = True
 
     def _cancel_on_server(self, response: _Response, out: list[Action]) -> None:
+        response.cancel_requested = True
         cancel = ResponseCancel(response_id=response.id)
         if self._post(out, cancel) and cancel.event_id is not None:
             self._cancel_ids.append(cancel.event_id)

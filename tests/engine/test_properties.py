@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentkit.engine import CREATE_TAG, Action, CancelCall, Emit, Send, StartCall, ToolCallFinished
+from agentkit.engine import (
+    CREATE_TAG,
+    Action,
+    CancelCall,
+    Emit,
+    ResponseFinished,
+    Send,
+    StartCall,
+    ToolCallFinished,
+)
 from agentkit.protocol import (
     ClientEvent,
     ConversationItemCreate,
@@ -69,6 +78,8 @@ class World:
     batches: int = 0
     race_errors: int = 0
     lost_creates: int = 0
+    cut_responses: int = 0
+    """Responses the connection cut before their `response.done`: each may be asked for again."""
 
     # -- checking every engine answer ----------------------------------------------------------
 
@@ -234,19 +245,26 @@ class World:
             if not isinstance(event, (ResponseCreated, ResponseDone)) and event.kind != "error":
                 self.deliver(event)
         elif op == "disconnect":
-            self.connected = False
-            self.inbox.clear()
-            self.outbox.clear()
-            self.generating.clear()
-            self.server_active = None
-            self.client_active.clear()
-            self.lost_creates += len(self.creates_in_flight)
-            self.creates_in_flight.clear()
-            self.apply(engine.connection_lost(self.h.now))
+            self.disconnect()
         elif op == "reconnect":
-            self.connected = True
-            self.outputs_this_epoch = {}
-            self.apply(engine.reconnected(self.h.now))
+            self.reconnect()
+
+    def disconnect(self) -> None:
+        self.connected = False
+        self.inbox.clear()
+        self.outbox.clear()
+        self.generating.clear()
+        self.server_active = None
+        self.cut_responses += len(self.client_active)
+        self.client_active.clear()
+        self.lost_creates += len(self.creates_in_flight)
+        self.creates_in_flight.clear()
+        self.apply(self.h.engine.connection_lost(self.h.now))
+
+    def reconnect(self) -> None:
+        self.connected = True
+        self.outputs_this_epoch = {}
+        self.apply(self.h.engine.reconnected(self.h.now))
 
     def drain(self) -> None:
         """Let the server and tools run to quiescence (while connected)."""
@@ -273,12 +291,11 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         world.step()
     if not world.connected:
-        world.connected = True
-        world.outputs_this_epoch = {}
-        world.apply(world.h.engine.reconnected(world.h.now))
+        world.reconnect()
     world.drain()
     assert not world.h.engine.response_active
-    assert world.creates <= world.app_requests + world.batches + world.race_errors + world.lost_creates
+    allowed = world.app_requests + world.batches + world.race_errors + world.lost_creates
+    assert world.creates <= allowed + world.cut_responses
     world.apply(world.h.engine.close(world.h.now))
     assert sorted(world.settled_ids) == sorted(set(world.started) | set(world.settled_ids))
     assert set(world.started) <= set(world.settled_ids), "every started call got its outcome"
@@ -315,3 +332,35 @@ def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.Dat
     assert world.race_errors == 0
     assert world.creates == world.app_requests + world.batches
     assert set(world.started) == set(world.settled_ids)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_an_answer_cut_by_a_drop_is_asked_for_again_exactly_once(data: st.DataObject) -> None:
+    """A drop anywhere in a question's answer (text, calls, follow-ups): after the replay, exactly
+    one create continues it (plus one per tool batch of the new connection); none when it was over."""
+    world = World(Harness(connect=False), data, echo=data.draw(st.booleans(), label="echo"))
+    world.apply(world.h.engine.connected(0.0))
+    world.app_requests += 1
+    world.apply(world.h.engine.request_response(0.0))
+    for _ in range(data.draw(st.integers(0, 40), label="steps before the drop")):
+        running = [c for c in world.started if c not in world.settled_ids]
+        if world.outbox:
+            world.deliver(world.outbox.popleft())
+        elif world.inbox:
+            world.process_one()
+        elif world.generating:
+            world.generate_one()
+        elif running:
+            world.apply(world.h.engine.call_finished(running[0], "ok", status="ok", now=0.0))
+    running = [c for c in world.started if c not in world.settled_ids]
+    owed = world.h.engine.response_active or bool(running)
+    world.disconnect()
+    creates_before, batches_before = world.creates, world.batches
+    world.reconnect()
+    world.drain()
+    assert world.creates - creates_before == int(owed) + world.batches - batches_before
+    assert not world.h.engine.response_active
+    finished = world.h.emitted(ResponseFinished)
+    assert finished
+    assert finished[-1].status == "completed", "the question ends answered"

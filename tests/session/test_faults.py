@@ -136,27 +136,35 @@ async def test_a_tool_starts_before_a_slow_response_done() -> None:
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-async def test_a_drop_mid_response_reconnects_and_replays(dialect: Dialect) -> None:
-    model = ScriptedModel([[Say("This answer is cut off somewhere in the middle.")], [Say("Back again.")]])
-    faults = Faults(drop_after_events=4)
+async def test_a_drop_mid_response_reconnects_replays_and_continues_the_answer(dialect: Dialect) -> None:
+    cut = "This answer is cut off somewhere in the middle."
+    model = ScriptedModel([[Say(cut)], [Say("And that is the end.")], [Say("Back again.")]])
     agent = Agent("a", instructions="Be brief.", reconnect=FAST_RECONNECT)
-    async with local_server(model, faults=faults, timing=Timing(delta_delay=0.001)) as server:
+    async with local_server(model, timing=Timing(delta_delay=0.001)) as server:
         with anyio.fail_after(10):
             async with agent.connect(endpoint_for(server, dialect)) as session:
+                server.connections[0].faults = Faults(drop_after_events=8)  # this connection only
                 events = session.events()
                 first = await session.ask("first question")
-                faults.drop_after_events = None
                 reconnected = await next_of(events, Reconnected)
-                assert reconnected.replayed_items >= 1
                 second = await session.ask("second question")
         assert len(server.connections) == 2
         _, new = server.connections
-        assert len(first.response_ids) == 1
         assert isinstance(new.received[0], SessionUpdate)
         assert new.received[0].session.instructions == "Be brief."
-        assert replayed(new.received)[0] == "user:first question"
-        assert "user:second question" in replayed(new.received)
+        user, partial = replayed(new.received)[:2]
+        assert user == "user:first question"
+        assert partial.startswith("assistant:")
+        assert cut.startswith(partial.removeprefix("assistant:"))
+        assert reconnected.replayed_items == 2
+        labels = kinds(new)
+        assert labels[1:4] == ["conversation.item.create", "conversation.item.create", "create"]
+        assert len(first.response_ids) == 2, "the cut answer and its continuation, in one turn"
+        assert first.text.endswith("And that is the end.")
+        continued = model.contexts[1].items
+        assert [m.role for m in continued if isinstance(m, MessageItem)] == ["user", "assistant"]
         assert second.text == "Back again."
+        assert labels.count("create") == 2
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

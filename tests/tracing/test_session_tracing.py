@@ -181,14 +181,14 @@ async def test_a_dropped_connection_is_a_reconnect_span(telemetry: Telemetry) ->
     model = ScriptedModel([[Say("This answer is cut off somewhere in the middle.")], [Say("Back again.")]])
     faults = Faults(drop_after_events=4)
     agent = Agent("a", reconnect=FAST_RECONNECT, output_modalities=["text"])
-    async with local_server(model, faults=faults, timing=Timing(delta_delay=0.001)) as server:
+    async with local_server(model, timing=Timing(delta_delay=0.001)) as server:
         with anyio.fail_after(10):
             async with agent.connect(
                 endpoint_for(server, Dialect.GA), observer=telemetry.observer()
             ) as session:
+                server.connections[0].faults = faults  # the drop hits the first connection only
                 events = session.events()
                 await session.ask("first question")
-                faults.drop_after_events = None
                 async for event in events:
                     if isinstance(event, Reconnected):
                         break

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, cast
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
-from agentkit.engine import DEFAULT_REPLAY_LIMIT
+from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
 from agentkit.observer import SessionObserver, combine
 from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
@@ -48,7 +48,9 @@ class Agent:
     their own; `max_concurrent_tools` caps tools running at once per session. `reconnect=None`
     turns reconnecting off. `replay_limit` caps the conversation entries (messages, and calls with
     their outputs) a session keeps and replays after a reconnect: older ones are forgotten, so a long
-    session stays bounded in memory. Settings left None are not sent, so the service's defaults apply.
+    session stays bounded in memory. `create_timeout`: seconds a `response.create` may go
+    unanswered before the session reports it and asks once more. Settings left None are not sent,
+    so the service's defaults apply.
     """
 
     def __init__(
@@ -70,12 +72,17 @@ class Agent:
         observers: Iterable[SessionObserver | ObserverFactory] = (),
         reconnect: ReconnectPolicy | None = ReconnectPolicy(),
         replay_limit: int = DEFAULT_REPLAY_LIMIT,
+        create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
         session_options: SessionConfig | None = None,
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
         if tool_timeout is not None and not tool_timeout > 0:
             raise ValueError(f"tool_timeout must be positive (or None for no limit), got {tool_timeout!r}")
+        if create_timeout is not None and not create_timeout > 0:
+            raise ValueError(
+                f"create_timeout must be positive (or None for no limit), got {create_timeout!r}"
+            )
         if replay_limit < 1:
             raise ValueError(f"replay_limit must be at least 1, got {replay_limit}")
         self.name = name
@@ -96,6 +103,7 @@ class Agent:
         `TracingObserver`) is given as a factory, e.g. the class itself: each session calls it."""
         self.reconnect = reconnect
         self.replay_limit = replay_limit
+        self.create_timeout = create_timeout
         self.session_options = session_options
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
 

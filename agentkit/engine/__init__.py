@@ -23,7 +23,10 @@ from agentkit.engine.app_events import (
 from agentkit.engine.calls import parse_partial
 from agentkit.engine.engine import (
     ACTIVE_RESPONSE_CODE,
+    BUSY_TIMEOUT_CODE,
     CREATE_TAG,
+    CREATE_TIMEOUT_CODE,
+    DEFAULT_CREATE_TIMEOUT,
     FATAL_ERROR_CODES,
     EngineClosed,
     TurnEngine,
@@ -34,7 +37,10 @@ from agentkit.engine.record import DEFAULT_MAX_ENTRIES as DEFAULT_REPLAY_LIMIT
 
 __all__ = [
     "ACTIVE_RESPONSE_CODE",
+    "BUSY_TIMEOUT_CODE",
     "CREATE_TAG",
+    "CREATE_TIMEOUT_CODE",
+    "DEFAULT_CREATE_TIMEOUT",
     "DEFAULT_REPLAY_LIMIT",
     "FATAL_ERROR_CODES",
     "Action",

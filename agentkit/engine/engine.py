@@ -18,6 +18,11 @@ Everything that decides what a session does next lives in this file:
   a response server VAD started is never taken for the answer to ours.
 - Barge-in stops the old response's audio, truncates what was not heard, cancels the response when
   the server does not, and cancels the running calls whose policy says so.
+- No wait is unbounded: a `response.create` the server leaves unanswered for `create_timeout`
+  seconds is reported (`ErrorReported`, code `response_create_timeout`, not fatal) and released, so
+  what it was for is asked once more (a second silence gives up on it); a "response running" refusal
+  we never saw the response of holds follow-ups back only that long. The shell calls `tick(now)` at
+  `next_deadline`.
 - Errors are reported and the engine goes on. The conversation is recorded so that a new connection
   can be given it back (`reconnected`).
 - A response the connection cut off (no `response.done` before the drop) is asked for again after
@@ -110,6 +115,9 @@ FATAL_ERROR_CODES = frozenset({"session_expired", "beta_api_shape_disabled", "in
 """Codes after which this connection cannot go on (the shell reconnects or closes)."""
 _ENDED_BADLY = frozenset({"cancelled", "incomplete", "failed"})
 _MAY_FOLLOW_UP = frozenset({"completed", "disconnected"})
+CREATE_TIMEOUT_CODE = "response_create_timeout"
+BUSY_TIMEOUT_CODE = "active_response_timeout"
+DEFAULT_CREATE_TIMEOUT = 15.0
 _FORGET_AFTER = 1024
 """Ids of finished responses and calls kept (to ignore late events and duplicates) before the oldest go."""
 
@@ -168,6 +176,9 @@ class _Create:
     params: ResponseParams | None
     batches: list[_Response]
     from_app: bool
+    sent_at: float
+    retry: bool
+    """It re-asks for a create that went unanswered: if it goes unanswered too, it is given up."""
     response_id: str | None = None
 
 
@@ -188,9 +199,14 @@ class TurnEngine:
         policy: Callable[[str], CallPolicy] = default_policy,
         new_event_id: Callable[[], str] = event_id,
         replay_limit: int = DEFAULT_MAX_ENTRIES,
+        create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
     ) -> None:
         """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
-        record keeps no more, so a long session stays bounded in memory)."""
+        record keeps no more, so a long session stays bounded in memory). `create_timeout`: seconds
+        a `response.create` may go unanswered before it is released and retried (None: no limit)."""
+        if create_timeout is not None and not create_timeout > 0:
+            raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
+        self._create_timeout = create_timeout
         self._config = session if session is not None else SessionConfig()
         self._policy = policy
         self._new_event_id = new_event_id
@@ -208,7 +224,9 @@ class TurnEngine:
         self._in_flight: _Create | None = None
         self._attributed: dict[str, _Create] = {}
         self._cancel_ids: deque[str] = deque(maxlen=16)
-        self._server_busy = False
+        self._busy_since: float | None = None
+        """The server refused a create for a response we never saw: follow-ups wait for its end."""
+        self._retry_next = False
         self._echoes_metadata = False
         """The server echoed a tag once: from then on an untagged `response.created` is not ours."""
         self._turn: TurnBuilder | None = None
@@ -261,6 +279,16 @@ class TurnEngine:
         return self._in_flight is not None or any(not r.done for r in self._responses.values())
 
     @property
+    def next_deadline(self) -> float | None:
+        """When `tick` is next due (None: nothing is waiting on the server)."""
+        if self._create_timeout is None or self._closed or not self._connected:
+            return None
+        waits = [self._in_flight.sent_at] if self._in_flight is not None else []
+        if self._busy_since is not None:
+            waits.append(self._busy_since)
+        return min(waits) + self._create_timeout if waits else None
+
+    @property
     def running_calls(self) -> tuple[str, ...]:
         return tuple(c.call_id for c in self._calls.values() if c.phase is Phase.RUNNING)
 
@@ -283,7 +311,8 @@ class TurnEngine:
             self._in_flight = None
         self._attributed.clear()
         self._cancel_ids.clear()
-        self._server_busy = False
+        self._busy_since = None
+        self._retry_next = False
         for response in list(self._responses.values()):
             if not response.done:
                 self._finish_response(response, "disconnected", None, None, now, out)
@@ -414,6 +443,39 @@ class TurnEngine:
         handler(event, now, out)
         return out
 
+    def tick(self, now: float) -> list[Action]:
+        """Time passed (call it at `next_deadline`): waits past their limit are given up."""
+        out: list[Action] = []
+        limit = self._create_timeout
+        if limit is None or self._closed:
+            return out
+        create = self._in_flight
+        if create is not None and now >= create.sent_at + limit:
+            self._in_flight = None
+            retry = not create.retry
+            if retry:
+                self._recover_create(create, None)
+                self._retry_next = True
+            outcome = "asking again" if retry else "given up"
+            message = f"no answer to response.create within {limit:g} s: {outcome}"
+            self._report_timeout(CREATE_TIMEOUT_CODE, message, create.event_id, retry, now, out)
+            turn = self._turn
+            if not retry and turn is not None and not turn.response_ids and not self._app_requests:
+                self._finish_turn(turn, now, out)  # its answer will not come: `ask` must not hang
+        if self._busy_since is not None and now >= self._busy_since + limit:
+            self._busy_since = None
+            message = f"the response the server said was running did not end within {limit:g} s"
+            self._report_timeout(BUSY_TIMEOUT_CODE, message, None, True, now, out)
+        self._advance(now, out)
+        return out
+
+    @staticmethod
+    def _report_timeout(
+        code: str, message: str, event_id: str | None, handled: bool, now: float, out: list[Action]
+    ) -> None:
+        error = ErrorDetail(type="timeout", code=code, message=message, event_id=event_id)
+        out.append(Emit(ErrorReported(time=now, error=error, fatal=False, handled=handled)))
+
     def call_finished(self, call_id: str, output: str, *, status: str, now: float) -> list[Action]:
         """The shell's run of a call ended; a result for a call already settled is dropped."""
         call = self._calls.get(call_id)
@@ -448,7 +510,7 @@ class TurnEngine:
             handled = True
             winner = self._responses.get(create.response_id or "") or self._active()
             if winner is None:
-                self._server_busy = True  # a response we never saw is running: wait for a response.done
+                self._busy_since = now  # a response we never saw is running: wait for a response.done
             self._recover_create(create, winner)
         fatal = error.code in FATAL_ERROR_CODES
         out.append(Emit(ErrorReported(time=now, error=error, fatal=fatal, handled=handled)))
@@ -492,7 +554,7 @@ class TurnEngine:
 
     def _on_response_done(self, event: ResponseDone, now: float, out: list[Action]) -> None:
         done = event.response
-        self._server_busy = False
+        self._busy_since = None
         response = self._ensure_response(done.id, now, out)
         if response is not None and not response.done:
             for index, item in enumerate(done.output):
@@ -708,9 +770,9 @@ class TurnEngine:
             if winner is None or not self._saw_outputs(winner, batch):
                 batch.followed_up = False
 
-    def _pump(self, out: list[Action]) -> None:
+    def _pump(self, now: float, out: list[Action]) -> None:
         """Send the next `response.create` if one is due and nothing is active."""
-        if not self._connected or self._in_flight is not None or self._server_busy:
+        if not self._connected or self._in_flight is not None or self._busy_since is not None:
             return
         if any(not r.done for r in self._responses.values()):
             return
@@ -725,14 +787,15 @@ class TurnEngine:
             batch.followed_up = True
         create_id = self._new_event_id()
         send = self._send(ResponseCreate(event_id=create_id, response=_tagged(params, create_id)))
-        self._in_flight = _Create(create_id, params, ready, from_app)
+        self._in_flight = _Create(create_id, params, ready, from_app, now, self._retry_next)
+        self._retry_next = False
         out.append(send)
 
     def _advance(self, now: float, out: list[Action]) -> None:
         """After any change of state: send what is due, forget what is over, close a finished turn."""
         if self._closed:
             return
-        self._pump(out)
+        self._pump(now, out)
         creates = [*self._attributed.values(), *([self._in_flight] if self._in_flight else [])]
         unsure = {c.response_id for c in creates} | {b.id for c in creates for b in c.batches}
         for response in [r for r in self._responses.values() if r.id not in unsure and self._retirable(r)]:

@@ -131,8 +131,13 @@ class Session:
         self._close_timeout = close_timeout
         self._clock = clock
         self._engine = TurnEngine(
-            agent.session_config(self.tools), policy=self._policy, replay_limit=agent.replay_limit
+            agent.session_config(self.tools),
+            policy=self._policy,
+            replay_limit=agent.replay_limit,
+            create_timeout=agent.create_timeout,
         )
+        self._deadline_moved = anyio.Event()
+        """Set when the engine's `next_deadline` may have changed: the timer task re-reads it."""
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
@@ -357,6 +362,7 @@ class Session:
                 self._runner.start(action, now)
             elif type(action) is CancelCall and self._runner is not None:
                 self._runner.cancel(action.call_id, action.reason)
+        self._deadline_moved.set()
 
     def _emit(self, event: AppEvent) -> None:
         try:
@@ -433,7 +439,24 @@ class Session:
 
     async def _run_connection(self, connection: RealtimeConnection) -> None:
         with self._connection_scope:
-            await self._supervise(connection)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._run_timer, name=f"session {self.id} timer")
+                await self._supervise(connection)
+                tg.cancel_scope.cancel()
+
+    async def _run_timer(self) -> None:
+        """Call the engine's `tick` at its `next_deadline`; sleeps until then or until it moves."""
+        while True:
+            self._deadline_moved = anyio.Event()
+            deadline = self._engine.next_deadline
+            if deadline is None:
+                await self._deadline_moved.wait()
+                continue
+            with anyio.move_on_after(deadline - self._clock()) as waiting:
+                await self._deadline_moved.wait()
+            if waiting.cancelled_caught:
+                now = self._clock()
+                self._apply(self._engine.tick(now), now)
 
     async def _supervise(self, connection: RealtimeConnection) -> None:
         while True:

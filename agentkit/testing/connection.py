@@ -294,6 +294,10 @@ class ServerConnection:
         elif isinstance(event, ConversationItemTruncate):
             await self._truncate(event)
         elif isinstance(event, ResponseCreate):
+            faults = self._faults()
+            if faults.ignore_creates > 0:
+                faults.ignore_creates -= 1  # lost: no response, no error
+                return
             await self._create_response(event.response)
         elif isinstance(event, ResponseCancel):
             await self._cancel(event)

@@ -31,6 +31,8 @@ class Faults:
     allow it); each item's own events keep their order."""
     expire_after: float | None = None
     """Seconds after the connection opens: send a `session_expired` error, then close."""
+    ignore_creates: int = 0
+    """Leave this many `response.create`s unanswered (lost by the service), counting down."""
 
     def take_one_shots(self) -> tuple[bool, bool, ErrorDetail | None]:
         """The pending one-shot faults, cleared as they are taken."""

@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from agentkit.engine import (
     CREATE_TAG,
+    CREATE_TIMEOUT_CODE,
     Action,
     CancelCall,
     Emit,
+    ErrorReported,
     ResponseFinished,
     Send,
     StartCall,
@@ -79,6 +81,8 @@ class World:
     race_errors: int = 0
     lost_creates: int = 0
     cut_responses: int = 0
+    timeouts: int = 0
+    """Creates the engine gave up waiting for (`tick`): each may be asked for once more."""
     """Responses the connection cut before their `response.done`: each may be asked for again."""
 
     # -- checking every engine answer ----------------------------------------------------------
@@ -94,6 +98,11 @@ class World:
             elif isinstance(action, CancelCall):
                 assert action.call_id in self.started
                 assert action.call_id not in self.settled_ids
+            elif isinstance(action, Emit) and isinstance(action.event, ErrorReported):
+                if action.event.error.code == CREATE_TIMEOUT_CODE:
+                    assert action.event.error.event_id in self.creates_in_flight
+                    self.creates_in_flight.discard(action.event.error.event_id)
+                    self.timeouts += 1
             elif isinstance(action, Emit) and isinstance(action.event, ToolCallFinished):
                 call_id = action.event.call_id
                 assert call_id not in self.settled_ids, "exactly one outcome per call"
@@ -213,6 +222,7 @@ class World:
         ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
         if self.connected:
             ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
+            ops += ["tick", "swallow"]
         op = self.data.draw(st.sampled_from(ops), label="op")
         engine = self.h.engine
         running = [c for c in self.started if c not in self.settled_ids]
@@ -244,6 +254,13 @@ class World:
             event = self.data.draw(st.sampled_from(self.delivered))
             if not isinstance(event, (ResponseCreated, ResponseDone)) and event.kind != "error":
                 self.deliver(event)
+        elif op == "tick":
+            self.h.now += 16.0  # past the create timeout (15 s)
+            self.apply(engine.tick(self.h.now))
+        elif op == "swallow":  # the server loses a response.create: it is never answered
+            lost = [e for e in self.inbox if isinstance(e, ResponseCreate)]
+            if lost:
+                self.inbox.remove(lost[0])
         elif op == "disconnect":
             self.disconnect()
         elif op == "reconnect":
@@ -278,6 +295,9 @@ class World:
                 self.generate_one()
             elif running:
                 self.apply(self.h.engine.call_finished(running[0], "ok", status="ok", now=self.h.now))
+            elif (deadline := self.h.engine.next_deadline) is not None:
+                self.h.now = max(self.h.now, deadline)
+                self.apply(self.h.engine.tick(self.h.now))
             else:
                 return
         raise AssertionError("the conversation never settled")
@@ -295,7 +315,8 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     world.drain()
     assert not world.h.engine.response_active
     allowed = world.app_requests + world.batches + world.race_errors + world.lost_creates
-    assert world.creates <= allowed + world.cut_responses
+    assert world.creates <= allowed + world.cut_responses + world.timeouts
+    assert world.h.engine.next_deadline is None, "nothing left waiting"
     world.apply(world.h.engine.close(world.h.now))
     assert sorted(world.settled_ids) == sorted(set(world.started) | set(world.settled_ids))
     assert set(world.started) <= set(world.settled_ids), "every started call got its outcome"

@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tools.add_argument(
         "target",
         metavar="MODULE_OR_PLUGIN",
-        help="a plugin name, a module (pkg.mod), pkg.mod:attribute, or a path to a .py file",
+        help="a plugin name, a module (pkg.mod), pkg.mod:attribute (a toolset, tool or Agent), or a .py file",
     )
     tools.set_defaults(handler=_print_tools)
 

@@ -27,18 +27,30 @@ def import_file(path: Path) -> ModuleType:
     return importlib.import_module(".".join(parts))
 
 
+def import_module_here(name: str) -> ModuleType:
+    """Import a module by name with the current folder on `sys.path`, as `python -m` does, so
+    `agentkit tools my_bot` finds the `my_bot.py` that `agentkit chat my_bot:agent` finds."""
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    return importlib.import_module(name)
+
+
 def load_target(target: str) -> Toolset:
-    """A plugin by name, `pkg.mod:attr`, or every public Tool/Toolset in a module or .py file."""
+    """A plugin by name, `pkg.mod:attr` (a toolset, a tool or an Agent), or every public
+    Tool/Toolset in a module or .py file."""
+    from agentkit.agent import Agent  # here: the agent module imports this package
+
     if target in plugin_names():
         return load_plugin(target)
     module_name, _, attribute = target.partition(":")
     module = (
-        import_file(Path(module_name))
-        if module_name.endswith(".py")
-        else importlib.import_module(module_name)
+        import_file(Path(module_name)) if module_name.endswith(".py") else import_module_here(module_name)
     )
     if attribute:
-        return as_toolset(getattr(module, attribute), name=attribute)
+        value = getattr(module, attribute)
+        if callable(value) and not isinstance(value, (Tool, Toolset, Agent)):
+            value = value()  # a factory, as `agentkit chat` accepts
+        return value.toolset if isinstance(value, Agent) else as_toolset(value, name=attribute)
     public = (value for key, value in vars(module).items() if not key.startswith("_"))
     found = [value for value in public if isinstance(value, (Tool, Toolset))]
     if not found:

@@ -146,3 +146,18 @@ def test_tools_command_stops_quietly_when_the_reader_leaves() -> None:
     assert "Traceback" not in done.stderr
     assert "BrokenPipeError" not in done.stderr
     assert done.returncode == 1
+
+
+def test_tools_command_finds_modules_in_the_current_folder_and_reads_agents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`agentkit tools my_bot:agent` right after `agentkit chat my_bot:agent`, in the same folder."""
+    (tmp_path / "agentkit_cwd_bot.py").write_text(
+        MODULE + "\nfrom agentkit import Agent\n\nagent = Agent('bot', tools=[echo])\n"
+        "def make_agent() -> Agent:\n    return agent\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [entry for entry in sys.path if entry not in ("", str(tmp_path))])
+    for target in ("agentkit_cwd_bot", "agentkit_cwd_bot:agent", "agentkit_cwd_bot:make_agent"):
+        assert main(["tools", target]) == 0, capsys.readouterr().err
+        assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]

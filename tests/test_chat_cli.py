@@ -173,3 +173,17 @@ def test_the_view_rewrites_a_call_line_while_its_arguments_stream() -> None:
         "\r\x1b[K  ⚙ lookup_order(order_id='A-1001')\n"
         "  ✓ lookup_order(order_id='A-1001') · 250 ms\n"
     )
+
+
+def test_trace_file_without_the_sdk_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The advice works from a checkout too: `pip install 'agentkit[trace]'` would fetch a package."""
+    from agentkit.console.tracefile import TraceFileUnavailable, trace_file_observer
+
+    monkeypatch.setitem(sys.modules, "agentkit.tracing.jsonl", None)  # importing it raises ImportError
+    with (
+        pytest.raises(
+            TraceFileUnavailable, match=r"needs the OpenTelemetry SDK .*: pip install opentelemetry-sdk$"
+        ),
+        trace_file_observer("spans.jsonl"),
+    ):
+        pass

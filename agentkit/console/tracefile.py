@@ -24,7 +24,7 @@ def trace_file_observer(path: str | Path | None) -> Iterator[SessionObserver | N
         from agentkit.tracing.jsonl import install_trace_file
     except ImportError as exc:
         raise TraceFileUnavailable(
-            f"--trace-file needs the OpenTelemetry SDK ({exc}): pip install 'agentkit[trace]'"
+            f"--trace-file needs the OpenTelemetry SDK ({exc}): pip install opentelemetry-sdk"
         ) from exc
     provider = install_trace_file(path, set_global=False)
     try:

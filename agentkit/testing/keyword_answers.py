@@ -251,12 +251,20 @@ def for_customer(text: str) -> str:
         if offer:
             sentence = sentence[: offer.start()].strip()
             sentence = sentence + "." if sentence and sentence[-1] not in ".!?" else sentence
-        first = sentence.split(" ", 1)[0].lower().strip(",:;")
-        if sentence and not (first in _IMPERATIVES and _MODEL_DIRECTED.search(sentence)):
-            said.append(_second_person(sentence))
+        kept = [clause for clause in sentence.split("; ") if not _instruction(clause)]
+        if kept and kept != sentence.split("; "):  # "Ids look like A-1; check it with the customer."
+            kept[-1] = kept[-1].rstrip(".!?") + "."
+        if kept:
+            said.append(_second_person("; ".join(kept)))
         if question:
             said.append(_second_person(question))
     return " ".join(said)
+
+
+def _instruction(clause: str) -> bool:
+    """An imperative meant for the model ("check the id with the customer"), not for the customer."""
+    first = clause.split(" ", 1)[0].lower().strip(",:;")
+    return not clause or (first in _IMPERATIVES and bool(_MODEL_DIRECTED.search(clause)))
 
 
 def _second_person(text: str) -> str:

@@ -117,6 +117,10 @@ def test_without_a_confirmation_flag_to_set_the_output_is_reported() -> None:
             "Sorry, I couldn't start the refund for A-1003. No customer with that email.",
         ),
         (
+            "No order A-9999. Order ids look like A-1001; check the id with the customer.",
+            "Sorry, I couldn't start the refund for A-1003. No order A-9999. Order ids look like A-1001.",
+        ),
+        (
             "invalid arguments for tool start_refund:"
             ' reason: String should have at least 3 characters (got "ab");'
             " order_id: Field required",

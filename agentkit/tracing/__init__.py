@@ -1,7 +1,8 @@
 """OpenTelemetry tracing for sessions: spans and metrics from the session observer hooks.
 
 `TracingObserver` needs only `opentelemetry-api`; `agentkit.tracing.jsonl` (the trace file) needs
-the SDK (`pip install agentkit[trace]`). See `docs/observability.md`.
+the SDK (`pip install opentelemetry-sdk`, or `pip install 'agentkit[trace]'` from PyPI).
+See `docs/observability.md`.
 """
 
 from typing import TYPE_CHECKING

@@ -1,5 +1,5 @@
 """A span exporter that appends one JSON object per finished span to a file (needs the SDK:
-`pip install agentkit[trace]`), and `install_trace_file`, which the example bot's `--trace-file`
+`pip install opentelemetry-sdk`), and `install_trace_file`, which the example bot's `--trace-file`
 calls.
 """
 

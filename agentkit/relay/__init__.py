@@ -8,6 +8,7 @@ from agentkit.relay.asgi import RelayApp
 from agentkit.relay.assets import PAGE_ASSETS, STATIC_DIR, read_asset
 from agentkit.relay.auth import AuthResult, ClientAuth, TicketSigner, bearer_auth
 from agentkit.relay.channel import ClientChannel, ClientGone
+from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import RelayLimits
 from agentkit.relay.notices import ToolActivity, ToolPhase
@@ -31,6 +32,7 @@ __all__ = [
     "ClientAuth",
     "ClientChannel",
     "ClientGone",
+    "ClientKey",
     "ForbiddenFieldAction",
     "Handshake",
     "Refusal",
@@ -46,5 +48,6 @@ __all__ = [
     "ToolPhase",
     "TurnDetectionLimits",
     "bearer_auth",
+    "peer_address",
     "read_asset",
 ]

@@ -34,6 +34,9 @@ class RelayLimits:
     """A client that sends nothing for this long is disconnected (the microphone streams while on)."""
     max_connections: int | None = 100
     """Clients at once across the relay; more are refused with HTTP 503 before the upgrade."""
+    max_connections_per_client: int | None = 4
+    """Connections at once from one client (as `Relay(client_key=...)` names it, by default its
+    address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot."""
     send_timeout_seconds: float | None = 10.0
     """A client that takes longer than this to accept one event (it stopped reading) is
     disconnected (1008), rather than holding its upstream session until the session length ends."""
@@ -49,6 +52,7 @@ class RelayLimits:
             "max_session_seconds",
             "idle_timeout_seconds",
             "max_connections",
+            "max_connections_per_client",
             "send_timeout_seconds",
         ):
             value = getattr(self, name)

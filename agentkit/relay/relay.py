@@ -18,6 +18,7 @@ from agentkit.relay.assets import read_asset
 from agentkit.relay.auth import ClientAuth, authenticate
 from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
+from agentkit.relay.client_slots import ClientKey, ClientSlots, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
@@ -48,6 +49,8 @@ PAGE_HEADERS: dict[str, str] = {
 
 AT_CAPACITY = Rejection(503, "The relay is at capacity; try again later.")
 FORBIDDEN_ORIGIN = Rejection(403, "Origin not allowed")
+TOO_MANY_FROM_CLIENT = Rejection(429, "Too many connections from this client; close one and try again.")
+UNKNOWN_CLIENT = Rejection(500, "The relay could not identify the client.")
 
 
 class Relay:
@@ -57,6 +60,9 @@ class Relay:
     `auth`: checks each upgrade request (see `agentkit.relay.auth`); None lets anyone in.
     `allowed_origins`: browser origins allowed to connect, `"*"` for any; None (the default) allows
     only the relay's own origin (and clients that send no Origin, which are not browsers).
+    `client_key`: names the client of a handshake for `limits.max_connections_per_client`; the
+    default is its IP address, which behind a proxy is the proxy's for every user: key on the
+    authenticated subject or a forwarded header your proxy sets instead. None exempts a connection.
     """
 
     def __init__(
@@ -69,6 +75,7 @@ class Relay:
         auth: ClientAuth | None = None,
         allowed_origins: Collection[str] | None = None,
         path: str = "/realtime",
+        client_key: ClientKey = peer_address,
         deps: Any = AGENT_DEPS,
         serve_page: bool = True,
         clock: Callable[[], float] = time.monotonic,
@@ -86,8 +93,10 @@ class Relay:
         self.path = path
         self.deps = agent.deps if deps is AGENT_DEPS else deps
         self.serve_page = serve_page
+        self.client_key = client_key
         self.active = 0
         """Clients connected now."""
+        self._slots = ClientSlots()
         self._clock = clock
 
     def __repr__(self) -> str:
@@ -109,10 +118,11 @@ class Relay:
     # -- connections -----------------------------------------------------------------------------
 
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
-        """Whether to accept an upgrade: capacity, then origin, then the auth hook. None accepts."""
-        limit = self.limits.max_connections
-        if limit is not None and self.active >= limit:
-            return AT_CAPACITY
+        """Whether to accept an upgrade: capacity (overall, then per client), origin, then the auth
+        hook, which runs last so that a refused client spends no single-use ticket. None accepts."""
+        rejection, _ = self._admission(handshake)
+        if rejection is not None:
+            return rejection
         if not self._origin_allowed(handshake):
             logger.info("relay: refused %s: origin not allowed", handshake.client or "a client")
             return FORBIDDEN_ORIGIN
@@ -123,16 +133,41 @@ class Relay:
 
     async def serve(self, channel: ClientChannel, handshake: Handshake) -> None:
         """Relay one accepted client (its handshake already checked) until either side ends."""
-        limit = self.limits.max_connections
-        if limit is not None and self.active >= limit:
-            await channel.close(CLOSE_TRY_LATER, "the relay is at capacity")
+        # Checked again: other clients may have connected while this one's handshake was checked.
+        rejection, key = self._admission(handshake)
+        if rejection is not None:
+            await channel.close(CLOSE_TRY_LATER, rejection.message)
             return
         self.active += 1
+        if key is not None:
+            self._slots.take(key)
         logger.info("relay: %s connected (%d active)", handshake.client or "a client", self.active)
         try:
             await ClientBridge(self, channel, handshake.client, self._clock).run()
         finally:
             self.active -= 1
+            if key is not None:
+                self._slots.release(key)
+
+    def _admission(self, handshake: Handshake) -> tuple[Rejection | None, str | None]:
+        """A capacity rejection (overall, then per client), or None and the client's key."""
+        limit = self.limits.max_connections
+        if limit is not None and self.active >= limit:
+            return AT_CAPACITY, None
+        per_client = self.limits.max_connections_per_client
+        if per_client is None:
+            return None, None
+        try:
+            key = self.client_key(handshake)
+        except Exception as error:  # a faulty hook refuses; its message may quote credentials
+            logger.error("relay: client_key failed with %s; refusing the client", type(error).__name__)
+            return UNKNOWN_CLIENT, None
+        if key is not None and self._slots.count(key) >= per_client:
+            logger.info(
+                "relay: refused %s: %d connections open already", handshake.client or "a client", per_client
+            )
+            return TOO_MANY_FROM_CLIENT, None
+        return None, key
 
     def _origin_allowed(self, handshake: Handshake) -> bool:
         origin = handshake.origin

@@ -311,7 +311,9 @@ def test_token_bucket_allows_a_burst_then_the_rate() -> None:
     assert not bucket.take(1, 0.1)
 
 
-@pytest.mark.parametrize("field", ["max_frame_bytes", "messages_per_second", "max_connections"])
+@pytest.mark.parametrize(
+    "field", ["max_frame_bytes", "messages_per_second", "max_connections", "max_connections_per_client"]
+)
 def test_limits_must_be_positive(field: str) -> None:
     with pytest.raises(ValueError, match=field):
         RelayLimits(**{field: 0})

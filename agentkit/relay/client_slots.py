@@ -1,0 +1,42 @@
+"""Who "a client" is for `RelayLimits.max_connections_per_client`, and how many connections each holds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from agentkit.relay.handshake import Handshake
+
+ClientKey = Callable[[Handshake], str | None]
+"""Names the client behind an upgrade request; connections with the same name share one cap.
+None exempts that connection from the per-client cap (it still counts towards `max_connections`)."""
+
+
+def peer_address(handshake: Handshake) -> str | None:
+    """The default `ClientKey`: the peer's IP address, without the port.
+
+    Behind a reverse proxy or load balancer every user shares the proxy's address, so one cap
+    would cover them all: key on the authenticated subject or a forwarded header your proxy sets.
+    """
+    if not handshake.client:
+        return None
+    host, separator, _port = handshake.client.rpartition(":")
+    return host if separator else handshake.client
+
+
+class ClientSlots:
+    """Open connections per client key, so one client cannot take every slot of the relay."""
+
+    def __init__(self) -> None:
+        self._open: Counter[str] = Counter()
+
+    def count(self, key: str) -> int:
+        return self._open[key]
+
+    def take(self, key: str) -> None:
+        self._open[key] += 1
+
+    def release(self, key: str) -> None:
+        self._open[key] -= 1
+        if self._open[key] <= 0:
+            del self._open[key]  # keys of departed clients do not pile up

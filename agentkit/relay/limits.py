@@ -34,9 +34,11 @@ class RelayLimits:
     """A client that sends nothing for this long is disconnected (the microphone streams while on)."""
     max_connections: int | None = 100
     """Clients at once across the relay; more are refused with HTTP 503 before the upgrade."""
-    max_connections_per_client: int | None = 4
+    max_connections_per_client: int | None = None
     """Connections at once from one client (as `Relay(client_key=...)` names it, by default its
-    address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot."""
+    address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot.
+    Off by default: behind a proxy every user shares one address, and a default cap would quietly
+    limit all of them together. Set it together with a `client_key` that names your users."""
     send_timeout_seconds: float | None = 10.0
     """A client that takes longer than this to accept one event (it stopped reading) is
     disconnected (1008), rather than holding its upstream session until the session length ends."""

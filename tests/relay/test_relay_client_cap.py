@@ -99,7 +99,10 @@ async def test_a_failing_client_key_refuses_without_leaking_its_message(caplog: 
     def broken(handshake: Handshake) -> str:
         raise RuntimeError(f"cannot parse {handshake.bearer_token}")
 
-    async with running_relay(client_key=broken) as (upstream, server):
+    async with running_relay(client_key=broken, limits=RelayLimits(max_connections_per_client=4)) as (
+        upstream,
+        server,
+    ):
         with caplog.at_level(logging.DEBUG, logger="agentkit.relay"):
             status, body = await refused_status(server, additional_headers={"Authorization": "Bearer s3cr3t"})
         assert status == 500
@@ -115,3 +118,8 @@ async def test_a_failing_client_key_refuses_without_leaking_its_message(caplog: 
 )
 def test_the_default_key_is_the_peer_address_without_its_port(peer: str | None, key: str | None) -> None:
     assert peer_address(Handshake(path="/realtime", client=peer)) == key
+
+
+def test_the_per_client_cap_is_off_unless_asked_for() -> None:
+    # Behind a proxy every user shares one address: a default cap would limit them all together.
+    assert RelayLimits().max_connections_per_client is None

@@ -4,7 +4,7 @@ exactly once, the conversation replayed after a reconnect, and no task or socket
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 import pytest
@@ -138,7 +138,18 @@ async def test_a_drop_mid_response_ends_the_turn_then_the_next_one_runs_on_the_r
         assert _replayed(server.connections[1])[0] == "user:Where is A-1?"
 
 
-async def test_a_drop_while_the_tool_runs_answers_it_once_after_the_replay() -> None:
+async def _drop(connection: ServerConnection) -> None:
+    connection.drop()
+
+
+async def _expire(connection: ServerConnection) -> None:
+    await connection.expire()
+
+
+@pytest.mark.parametrize("cut", [_drop, _expire], ids=["dropped", "session_expired"])
+async def test_a_connection_lost_while_the_tool_runs_answers_it_once_after_the_replay(
+    cut: Callable[[ServerConnection], Awaitable[None]],
+) -> None:
     gate = anyio.Event()
     lookup = Lookup(gate)
     async with no_leaks(), LocalRealtimeServer(model=_Model()) as server:
@@ -151,7 +162,7 @@ async def test_a_drop_while_the_tool_runs_answers_it_once_after_the_replay() -> 
 
                 tg.start_soon(run)
                 await lookup.started.wait()
-                server.connections[0].drop()
+                await cut(server.connections[0])
                 await wait_until(lambda: len(server.connections) > 1 and bool(server.connections[1].received))
                 gate.set()
         [turn] = result
@@ -198,28 +209,6 @@ async def test_final_error_codes_end_the_session_with_a_clear_error(code: str) -
         assert cut.tool_calls == ()
         assert len(server.connections) == 1  # reconnecting cannot help: no retry
         assert lookup.runs == {}
-
-
-async def test_session_expired_mid_round_reconnects_and_replays() -> None:
-    gate = anyio.Event()
-    lookup = Lookup(gate)
-    async with no_leaks(), LocalRealtimeServer(model=_Model()) as server:
-        with anyio.fail_after(20):
-            async with anyio.create_task_group() as tg:
-                result: list[Turn] = []
-
-                async def run() -> None:
-                    result.append(await tool_round(server, lookup, modalities=["text"]))
-
-                tg.start_soon(run)
-                await lookup.started.wait()
-                await server.connections[0].expire()
-                await wait_until(lambda: len(server.connections) > 1 and bool(server.connections[1].received))
-                gate.set()
-        [turn] = result
-        assert lookup.runs == {"A-1": 1}
-        assert_answered_once(server, turn)
-        assert "user:Where is A-1?" in _replayed(server.connections[1])
 
 
 async def test_a_slow_server_is_waited_for() -> None:

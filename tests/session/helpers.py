@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from agentkit.connection import Endpoint
+from agentkit.engine import AppEvent
 from agentkit.protocol import (
     ClientEvent,
     ConversationItemCreate,
@@ -15,7 +16,7 @@ from agentkit.protocol import (
     FunctionCallOutputItem,
     ResponseCreate,
 )
-from agentkit.session import ReconnectPolicy
+from agentkit.session import EventStream, ReconnectPolicy
 from agentkit.testing import Faults, LocalRealtimeServer, RealtimeModel, ServerConnection, Timing
 
 DIALECTS = [Dialect.GA, Dialect.PREVIEW]
@@ -74,3 +75,14 @@ def call_ids(connection: ServerConnection) -> list[str]:
 def first(items: Sequence[Any]) -> Any:
     assert items, "expected at least one"
     return items[0]
+
+
+E = TypeVar("E", bound=AppEvent)
+
+
+async def next_of(stream: EventStream[AppEvent], kind: type[E]) -> E:
+    """The next event of `kind` on the stream (an AssertionError if the stream ends first)."""
+    async for event in stream:
+        if isinstance(event, kind):
+            return event
+    raise AssertionError(f"the stream ended before a {kind.__name__}")

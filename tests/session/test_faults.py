@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import anyio
 import pytest
 
 from agentkit import Agent, tool
-from agentkit.engine import AppEvent, ErrorReported, Reconnected, ResponseFinished, ToolCallFinished, TurnDone
+from agentkit.engine import ErrorReported, Reconnected, ResponseFinished, ToolCallFinished, TurnDone
 from agentkit.protocol import (
     ConversationItemCreate,
     Dialect,
@@ -20,7 +18,7 @@ from agentkit.protocol import (
     SessionUpdate,
     UnknownEvent,
 )
-from agentkit.session import EventStream, ReconnectPolicy
+from agentkit.session import ReconnectPolicy
 from agentkit.testing import Call, Faults, Say, ScriptedModel, Timing
 from tests.session.helpers import (
     DIALECTS,
@@ -29,20 +27,11 @@ from tests.session.helpers import (
     endpoint_for,
     kinds,
     local_server,
+    next_of,
     outputs,
 )
 
 pytestmark = pytest.mark.anyio
-
-
-E = TypeVar("E", bound=AppEvent)
-
-
-async def next_of(stream: EventStream[AppEvent], kind: type[E]) -> E:
-    async for event in stream:
-        if isinstance(event, kind):
-            return event
-    raise AssertionError(f"the stream ended before a {kind.__name__}")
 
 
 def replayed(connection_received: list[object]) -> list[str]:

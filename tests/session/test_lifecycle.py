@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 import anyio
 import anyio.lowlevel
 import pytest
@@ -21,21 +19,12 @@ from agentkit.engine import (
     TurnDone,
 )
 from agentkit.protocol import ConversationItemTruncate, Dialect, ResponseCancel
-from agentkit.session import EventsDropped, EventStream, ReconnectPolicy, SessionClosed
+from agentkit.session import EventsDropped, ReconnectPolicy, SessionClosed
 from agentkit.testing import Call, Say, ScriptedModel, Timing
 from agentkit.testing.audio import spoken
-from tests.session.helpers import DIALECTS, call_ids, endpoint_for, local_server, of_type, outputs
+from tests.session.helpers import DIALECTS, call_ids, endpoint_for, local_server, next_of, of_type, outputs
 
 pytestmark = pytest.mark.anyio
-
-E = TypeVar("E", bound=AppEvent)
-
-
-async def next_of(stream: EventStream[AppEvent], kind: type[E]) -> E:
-    async for event in stream:
-        if isinstance(event, kind):
-            return event
-    raise AssertionError(f"the stream ended before a {kind.__name__}")
 
 
 def test_connect_without_an_endpoint_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:

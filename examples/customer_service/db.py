@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
@@ -104,7 +105,7 @@ class ShopDatabase:
 
     def _initialise(self, want_fts: bool) -> bool:
         with self.connect() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
         with self.transaction() as conn:
             version = _schema_version(conn)
             if version is None:
@@ -123,6 +124,20 @@ class ShopDatabase:
                 for statement in FAQ_INDEX:
                     conn.execute(statement)
             return True
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out other openers: SQLite answers this pragma "database is
+    locked" at once while another connection holds the file, without calling the busy handler."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -209,3 +209,26 @@ def test_search_terms_drop_stop_words_unless_nothing_is_left() -> None:
     assert search_terms("How do I return my order?") == ["return", "order"]
     assert search_terms("how do I") == ["how", "do", "i"]
     assert search_terms("?!") == []
+
+
+def test_opening_waits_out_a_locked_journal_mode_switch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite answers `PRAGMA journal_mode = WAL` with "database is locked" at once (no busy
+    # handler) while another opener holds the file: that must be waited out, not fail the open.
+    import examples.customer_service.db as db_module
+
+    failures = {"left": 2}
+
+    class Racing(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql.startswith("PRAGMA journal_mode") and failures["left"]:
+                failures["left"] -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(db_module.sqlite3, "connect", lambda *a, **k: real_connect(*a, factory=Racing, **k))
+    handle = ShopDatabase(tmp_path / "shop.sqlite3")
+    assert failures["left"] == 0
+    assert counts(handle)["customers"] == 3

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
+from agentkit.relay.gateway import Gateway
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import CLOSE_POLICY
-from agentkit.relay.relay import PAGE_HEADERS, Relay
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,7 +79,7 @@ def _handshake(scope: Scope, path: str) -> Handshake:
 class RelayApp:
     """ASGI app for a `Relay` (see `Relay.asgi()`)."""
 
-    def __init__(self, relay: Relay) -> None:
+    def __init__(self, relay: Gateway) -> None:
         self.relay = relay
 
     def __repr__(self) -> str:

@@ -19,3 +19,23 @@ def read_asset(name: str) -> tuple[bytes, str]:
     """The bytes and content type of one page file; `KeyError` for any name not in `PAGE_ASSETS`."""
     content_type = PAGE_ASSETS[name]
     return (STATIC_DIR / name).read_bytes(), content_type
+
+
+PAGE_ROUTES: dict[str, str] = {
+    "/": "index.html",
+    "/index.html": "index.html",
+    "/app.js": "app.js",
+    "/audio-worklet.js": "audio-worklet.js",
+    "/style.css": "style.css",
+}
+"""Request path (below the relay's mount point) -> page file."""
+
+PAGE_HEADERS: dict[str, str] = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
@@ -33,14 +33,12 @@ from agentkit.relay.limits import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
+    RelayLimits,
     TokenBucket,
 )
+from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.refusal import Refusal
-from agentkit.session import EventStream, SessionClosed
-
-if TYPE_CHECKING:
-    from agentkit.relay.relay import Relay
-    from agentkit.session import Session
+from agentkit.session import EventStream, Session, SessionClosed
 
 logger = logging.getLogger("agentkit.relay")
 
@@ -58,33 +56,41 @@ class _Ending:
 
 
 class ClientBridge:
-    """Relays one client; `await ClientBridge(relay, channel, client).run()` returns when it is over."""
+    """Relays one client; `await ClientBridge(...).run()` returns when it is over."""
 
     def __init__(
-        self, relay: Relay, channel: ClientChannel, client: str | None, clock: Callable[[], float]
+        self,
+        open_session: Callable[[], Session],
+        policy: RelayPolicy,
+        limits: RelayLimits,
+        channel: ClientChannel,
+        client: str | None,
+        clock: Callable[[], float],
     ) -> None:
-        self.relay = relay
+        self._open_session = open_session
+        self.policy = policy
+        self.limits = limits
         self.channel = channel
         self.client = client or "unknown client"
-        self.state = relay.policy.new_connection_state()
+        self.state = policy.new_connection_state()
         self._clock = clock
         self._send_lock = anyio.Lock()
         self._ending = _Ending()
         self._tg: TaskGroup | None = None
 
     async def run(self) -> None:
-        relay = self.relay
+        limits = self.limits
         try:
-            session = relay.agent.connect(relay.endpoint, deps=relay.deps)
+            session = self._open_session()
             upstream = session.server_events()
-            notices = session.events() if relay.policy.tool_notices else None
+            notices = session.events() if self.policy.tool_notices else None
             async with session, anyio.create_task_group() as tg:
                 self._tg = tg
                 tg.start_soon(self._model_to_client, upstream)
                 if notices is not None:
                     tg.start_soon(self._tool_notices, notices)
-                if relay.limits.max_session_seconds is not None:
-                    tg.start_soon(self._deadline, relay.limits.max_session_seconds)
+                if limits.max_session_seconds is not None:
+                    tg.start_soon(self._deadline, limits.max_session_seconds)
                 await self._client_to_model(session)
         except Exception as exc:  # the upstream session failed to open or broke: tell the client
             logger.warning(
@@ -118,7 +124,7 @@ class ClientBridge:
     # -- client -> model -------------------------------------------------------------------------
 
     async def _client_to_model(self, session: Session) -> None:
-        limits, policy = self.relay.limits, self.relay.policy
+        limits, policy = self.limits, self.policy
         now = self._clock()
         messages = TokenBucket(limits.messages_per_second, limits.message_burst, now)
         audio = TokenBucket(limits.audio_bytes_per_second, limits.audio_burst_bytes, now)
@@ -151,7 +157,7 @@ class ClientBridge:
     # -- model -> client -------------------------------------------------------------------------
 
     async def _model_to_client(self, upstream: EventStream[ServerEvent]) -> None:
-        policy = self.relay.policy
+        policy = self.policy
         try:
             async for event in upstream:
                 if upstream.dropped:
@@ -164,7 +170,7 @@ class ClientBridge:
         self._finish(CLOSE_INTERNAL, "the agent's session ended")
 
     async def _tool_notices(self, events: EventStream[AppEvent]) -> None:
-        policy = self.relay.policy
+        policy = self.policy
         async for event in events:
             notice = None
             if isinstance(event, ToolCallStarted):
@@ -181,7 +187,7 @@ class ClientBridge:
 
     async def _send(self, event: ServerEvent) -> None:
         text = _GA.encode_server_event(event)
-        timeout = self.relay.limits.send_timeout_seconds
+        timeout = self.limits.send_timeout_seconds
         try:
             with anyio.move_on_after(timeout if timeout is not None else float("inf")) as waited:
                 async with self._send_lock:

@@ -1,6 +1,6 @@
 """Client -> model: each client event is forwarded as allowed, reduced to allowed fields, or refused.
 
-Pure functions over `RelayPolicy`; no state, no I/O. Refusal reasons name the broken rule and the
+Pure functions over `PolicyRules`; no state, no I/O. Refusal reasons name the broken rule and the
 field, never the refused content.
 """
 
@@ -11,7 +11,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentkit.protocol import (
     ClientEvent,
@@ -31,10 +31,8 @@ from agentkit.protocol import (
     SessionUpdate,
     UnknownClientEvent,
 )
+from agentkit.relay.policy_rules import PolicyRules
 from agentkit.relay.refusal import Refusal
-
-if TYPE_CHECKING:
-    from agentkit.relay.policy import RelayPolicy
 
 MAX_ID_CHARS = 128
 """Longest `event_id`, item id or response id a client may send."""
@@ -73,7 +71,7 @@ def _name(value: str) -> str:
     return value if value in _KNOWN_NAMES else "unknown"
 
 
-def check_client_frame(policy: RelayPolicy, frame: str | bytes) -> ClientEvent | Refusal:
+def check_client_frame(policy: PolicyRules, frame: str | bytes) -> ClientEvent | Refusal:
     if len(frame) > policy.max_frame_chars:
         return Refusal("unknown", f"frame is larger than {policy.max_frame_chars} characters")
     try:
@@ -93,7 +91,7 @@ def check_client_frame(policy: RelayPolicy, frame: str | bytes) -> ClientEvent |
     return check_client_event(policy, event)
 
 
-def check_client_event(policy: RelayPolicy, event: ClientEvent) -> ClientEvent | Refusal:
+def check_client_event(policy: PolicyRules, event: ClientEvent) -> ClientEvent | Refusal:
     kind = _clip(event.type) if isinstance(event, UnknownClientEvent) else event.kind
     if event.event_id is not None and len(event.event_id) > MAX_ID_CHARS:
         return Refusal(kind, f"event_id is longer than {MAX_ID_CHARS} characters", param="event_id")
@@ -111,7 +109,7 @@ def check_client_event(policy: RelayPolicy, event: ClientEvent) -> ClientEvent |
 class _Fields:
     """Collects the fields an event may not carry, then refuses or strips per the policy."""
 
-    def __init__(self, policy: RelayPolicy) -> None:
+    def __init__(self, policy: PolicyRules) -> None:
         self.policy = policy
         self.forbidden: list[str] = []
 
@@ -133,7 +131,7 @@ class _Fields:
 # -- session.update ------------------------------------------------------------------------------
 
 
-def _check_session_update(policy: RelayPolicy, event: SessionUpdate) -> SessionUpdate:
+def _check_session_update(policy: PolicyRules, event: SessionUpdate) -> SessionUpdate:
     values = event.session.set_fields()
     if values.pop("type", None) not in (None, "realtime"):
         raise _Refused("the session type cannot be changed", "session.type")
@@ -156,7 +154,7 @@ def _check_session_update(policy: RelayPolicy, event: SessionUpdate) -> SessionU
     return SessionUpdate(event_id=event.event_id, session=SessionConfig.model_validate(kept))
 
 
-def _check_turn_detection(policy: RelayPolicy, value: Any, fields: _Fields) -> Any:
+def _check_turn_detection(policy: PolicyRules, value: Any, fields: _Fields) -> Any:
     limits = policy.turn_detection
     if value is None:
         if not limits.allow_manual:
@@ -175,7 +173,7 @@ def _check_turn_detection(policy: RelayPolicy, value: Any, fields: _Fields) -> A
     return kept
 
 
-def _check_transcription(policy: RelayPolicy, value: Any, fields: _Fields) -> Any:
+def _check_transcription(policy: PolicyRules, value: Any, fields: _Fields) -> Any:
     if value is None:
         raise _Refused("input transcription cannot be turned off", "session.input_audio_transcription")
     kept = fields.keep(value, policy.allowed_transcription_fields, "session.input_audio_transcription.")
@@ -185,7 +183,7 @@ def _check_transcription(policy: RelayPolicy, value: Any, fields: _Fields) -> An
     return kept
 
 
-def _check_voice(policy: RelayPolicy, voice: Any, param: str) -> None:
+def _check_voice(policy: PolicyRules, voice: Any, param: str) -> None:
     if not isinstance(voice, str) or len(voice) > _MAX_ECHO:
         raise _Refused("voice must be a voice name", param)
     if policy.allowed_voices is not None and voice not in policy.allowed_voices:
@@ -195,7 +193,7 @@ def _check_voice(policy: RelayPolicy, voice: Any, param: str) -> None:
 # -- audio and items -----------------------------------------------------------------------------
 
 
-def _check_base64_audio(policy: RelayPolicy, audio: str | None, param: str) -> None:
+def _check_base64_audio(policy: PolicyRules, audio: str | None, param: str) -> None:
     if not audio:
         raise _Refused("audio is empty", param)
     if len(audio) > (policy.max_append_bytes + 2) // 3 * 4:
@@ -206,12 +204,12 @@ def _check_base64_audio(policy: RelayPolicy, audio: str | None, param: str) -> N
         raise _Refused("audio is not valid base64", param) from None
 
 
-def _check_append(policy: RelayPolicy, event: InputAudioBufferAppend) -> InputAudioBufferAppend:
+def _check_append(policy: PolicyRules, event: InputAudioBufferAppend) -> InputAudioBufferAppend:
     _check_base64_audio(policy, event.audio, "audio")
     return event
 
 
-def _check_item_create(policy: RelayPolicy, event: ConversationItemCreate) -> ConversationItemCreate:
+def _check_item_create(policy: PolicyRules, event: ConversationItemCreate) -> ConversationItemCreate:
     item = event.item
     if not isinstance(item, MessageItem):
         raise _Refused(f"the client may not create {_name(item.type)} items", "item.type")
@@ -241,7 +239,7 @@ def _check_item_create(policy: RelayPolicy, event: ConversationItemCreate) -> Co
     return ConversationItemCreate(event_id=event.event_id, item=item)
 
 
-def _check_truncate(policy: RelayPolicy, event: ConversationItemTruncate) -> ConversationItemTruncate:
+def _check_truncate(policy: PolicyRules, event: ConversationItemTruncate) -> ConversationItemTruncate:
     if not event.item_id or len(event.item_id) > MAX_ID_CHARS:
         raise _Refused("item_id must name an item", "item_id")
     if event.content_index < 0:
@@ -254,7 +252,7 @@ def _check_truncate(policy: RelayPolicy, event: ConversationItemTruncate) -> Con
 # -- responses -----------------------------------------------------------------------------------
 
 
-def _check_response_create(policy: RelayPolicy, event: ResponseCreate) -> ResponseCreate:
+def _check_response_create(policy: PolicyRules, event: ResponseCreate) -> ResponseCreate:
     if event.response is None:
         return event
     values = {k: v for k, v in event.response.model_dump(exclude_unset=True).items() if v is not None}
@@ -275,13 +273,13 @@ def _check_response_create(policy: RelayPolicy, event: ResponseCreate) -> Respon
     return ResponseCreate(event_id=event.event_id, response=params)
 
 
-def _check_cancel(policy: RelayPolicy, event: ResponseCancel) -> ResponseCancel:
+def _check_cancel(policy: PolicyRules, event: ResponseCancel) -> ResponseCancel:
     if event.response_id is not None and len(event.response_id) > MAX_ID_CHARS:
         raise _Refused(f"response_id is longer than {MAX_ID_CHARS} characters", "response_id")
     return event
 
 
-_CHECKS: dict[type[ClientEvent], Callable[[RelayPolicy, Any], ClientEvent]] = {
+_CHECKS: dict[type[ClientEvent], Callable[[PolicyRules, Any], ClientEvent]] = {
     SessionUpdate: _check_session_update,
     InputAudioBufferAppend: _check_append,
     ConversationItemCreate: _check_item_create,

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from agentkit.agent import AGENT_DEPS, Agent
 from agentkit.connection import Endpoint
-from agentkit.relay.assets import read_asset
+from agentkit.relay.asgi import RelayApp
+from agentkit.relay.assets import PAGE_ROUTES, read_asset
 from agentkit.relay.auth import ClientAuth, authenticate
 from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
@@ -22,30 +23,9 @@ from agentkit.relay.client_slots import ClientKey, ClientSlots, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
-
-if TYPE_CHECKING:
-    from agentkit.relay.asgi import RelayApp
+from agentkit.session import Session
 
 logger = logging.getLogger("agentkit.relay")
-
-PAGE_ROUTES: dict[str, str] = {
-    "/": "index.html",
-    "/index.html": "index.html",
-    "/app.js": "app.js",
-    "/audio-worklet.js": "audio-worklet.js",
-    "/style.css": "style.css",
-}
-"""Request path (below the relay's mount point) -> page file."""
-
-PAGE_HEADERS: dict[str, str] = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
-    ),
-}
 
 AT_CAPACITY = Rejection(503, "The relay is at capacity; try again later.")
 FORBIDDEN_ORIGIN = Rejection(403, "Origin not allowed")
@@ -104,8 +84,6 @@ class Relay:
 
     def asgi(self) -> RelayApp:
         """This relay as an ASGI app: mount it, e.g. `Mount("/voice", app=relay.asgi())`."""
-        from agentkit.relay.asgi import RelayApp
-
         return RelayApp(self)
 
     # -- the page --------------------------------------------------------------------------------
@@ -143,11 +121,17 @@ class Relay:
             self._slots.take(key)
         logger.info("relay: %s connected (%d active)", handshake.client or "a client", self.active)
         try:
-            await ClientBridge(self, channel, handshake.client, self._clock).run()
+            bridge = ClientBridge(
+                self._open_session, self.policy, self.limits, channel, handshake.client, self._clock
+            )
+            await bridge.run()
         finally:
             self.active -= 1
             if key is not None:
                 self._slots.release(key)
+
+    def _open_session(self) -> Session:
+        return self.agent.connect(self.endpoint, deps=self.deps)
 
     def _admission(self, handshake: Handshake) -> tuple[Rejection | None, str | None]:
         """A capacity rejection (overall, then per client), or None and the client's key."""

@@ -11,9 +11,10 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
+from agentkit.relay.gateway import Gateway
 from agentkit.relay.handshake import Handshake, Rejection
-from agentkit.relay.relay import PAGE_HEADERS, Relay
 
 
 class _WebsocketsChannel:
@@ -52,7 +53,7 @@ def _handshake(websocket: ServerConnection, request: Request) -> Handshake:
 class RelayServer:
     """Serves a `Relay`: `async with RelayServer(relay, port=8080) as server:` (port 0 picks one)."""
 
-    def __init__(self, relay: Relay, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, relay: Gateway, host: str = "127.0.0.1", port: int = 0) -> None:
         self.relay = relay
         self.host = host
         self._port = port

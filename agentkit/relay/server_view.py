@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentkit.protocol import (
     ConversationCreated,
@@ -68,9 +68,7 @@ from agentkit.protocol import (
     new_id,
 )
 from agentkit.relay.notices import ToolActivity, ToolPhase
-
-if TYPE_CHECKING:
-    from agentkit.relay.policy import RelayPolicy
+from agentkit.relay.policy_rules import PolicyRules
 
 GENERIC_ERROR_MESSAGE = "The agent's model service reported an error."
 _HIDDEN_TRANSCRIPTION_FIELDS = ("prompt",)
@@ -117,14 +115,14 @@ class SanitizerState:
 
 
 def sanitize_server_event(
-    policy: RelayPolicy, event: ServerEvent, state: SanitizerState
+    policy: PolicyRules, event: ServerEvent, state: SanitizerState
 ) -> ServerEvent | None:
     rule = _RULES.get(type(event))
     return rule(policy, event, state) if rule else None
 
 
 def tool_activity(
-    policy: RelayPolicy,
+    policy: PolicyRules,
     state: SanitizerState,
     *,
     call_id: str,
@@ -148,23 +146,23 @@ def tool_activity(
     )
 
 
-def _is_visible(policy: RelayPolicy, item: Item) -> bool:
+def _is_visible(policy: PolicyRules, item: Item) -> bool:
     return isinstance(item, MessageItem) and item.role in policy.visible_roles
 
 
 # -- rules, one per kind of event ------------------------------------------------------------------
 
 
-def _show(policy: RelayPolicy, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
+def _show(policy: PolicyRules, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
     return event
 
 
-def _hide(policy: RelayPolicy, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
+def _hide(policy: PolicyRules, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
     state.hide(getattr(event, "item_id", None))
     return None
 
 
-def _unless_hidden_item(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent | None:
+def _unless_hidden_item(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent | None:
     if event.item_id in state.hidden_items:
         return None
     previous = getattr(event, "previous_item_id", None)
@@ -173,7 +171,7 @@ def _unless_hidden_item(policy: RelayPolicy, event: Any, state: SanitizerState) 
     return event  # type: ignore[no-any-return]
 
 
-def _session(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent:
+def _session(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent:
     fields = {k: v for k, v in event.session.set_fields().items() if k in policy.visible_session_fields}
     transcription = fields.get("input_audio_transcription")
     if isinstance(transcription, dict):
@@ -183,18 +181,18 @@ def _session(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEv
     return event.model_copy(update={"session": SessionConfig.model_validate(fields)})  # type: ignore[no-any-return]
 
 
-def _rate_limits(policy: RelayPolicy, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
+def _rate_limits(policy: PolicyRules, event: ServerEvent, state: SanitizerState) -> ServerEvent | None:
     return event if policy.show_rate_limits else None
 
 
-def _error(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent:
+def _error(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent:
     if state.sent_by_client(event.error.event_id):
         return event  # type: ignore[no-any-return]
     detail = ErrorDetail(type=event.error.type, code=event.error.code, message=GENERIC_ERROR_MESSAGE)
     return ErrorEvent(event_id=event.event_id, error=detail)
 
 
-def _conversation_item(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent | None:
+def _conversation_item(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent | None:
     previous = getattr(event, "previous_item_id", None)
     if not _is_visible(policy, event.item):
         state.hide(event.item.id, previous)
@@ -204,7 +202,7 @@ def _conversation_item(policy: RelayPolicy, event: Any, state: SanitizerState) -
     return event  # type: ignore[no-any-return]
 
 
-def _output_item(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent | None:
+def _output_item(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent | None:
     item_id = event.item.id
     if not _is_visible(policy, event.item):
         state.hide(item_id)
@@ -212,7 +210,7 @@ def _output_item(policy: RelayPolicy, event: Any, state: SanitizerState) -> Serv
     return _renumbered(event, state)
 
 
-def _content(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent | None:
+def _content(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent | None:
     if event.item_id in state.hidden_items:
         return None
     return _renumbered(event, state)
@@ -225,7 +223,7 @@ def _renumbered(event: Any, state: SanitizerState) -> ServerEvent:
     return event.model_copy(update={"output_index": slot})  # type: ignore[no-any-return]
 
 
-def _response(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerEvent:
+def _response(policy: PolicyRules, event: Any, state: SanitizerState) -> ServerEvent:
     response = event.response
     output = []
     for item in response.output:
@@ -243,7 +241,7 @@ def _response(policy: RelayPolicy, event: Any, state: SanitizerState) -> ServerE
     return event.model_copy(update={"response": response.model_copy(update=update)})  # type: ignore[no-any-return]
 
 
-_Rule = Callable[["RelayPolicy", Any, SanitizerState], "ServerEvent | None"]
+_Rule = Callable[[PolicyRules, Any, SanitizerState], "ServerEvent | None"]
 
 _RULES: dict[type[ServerEvent], _Rule] = {
     SessionCreated: _session,

@@ -356,15 +356,28 @@ class TurnEngine:
     # -- application commands --------------------------------------------------------------------
 
     def send_text(
-        self, text: str, now: float, *, respond: bool = True, params: ResponseParams | None = None
+        self,
+        text: str,
+        now: float,
+        *,
+        respond: bool = True,
+        params: ResponseParams | None = None,
+        item_id: str | None = None,
     ) -> list[Action]:
-        """A user message; with `respond`, one response to it (queued while another is active)."""
+        """A user message; with `respond`, one response to it (queued while another is active).
+
+        `item_id` keeps a client's own id for the item (the relay forwards the page's), so the
+        service's echo names the message the client already shows; without one the service picks.
+        """
         self._check_open()
         out: list[Action] = []
         turn = self._begin_turn(now, out)
         turn.user_input.append(text)
         self._record.user_text(text)
-        self._post(out, ConversationItemCreate(item=user_text(text)))
+        item = user_text(text)
+        if item_id is not None:
+            item.id = item_id
+        self._post(out, ConversationItemCreate(item=item))
         if respond:
             self._app_requests.append(params)
         self._advance(now, out)

@@ -336,7 +336,8 @@ class Session:
         elif isinstance(event, InputAudioBufferCommit):
             self._command(lambda now: self._engine.commit_audio(now, respond=False))
         elif (text := _user_text(event)) is not None:
-            self._command(lambda now: self._engine.send_text(text, now, respond=False))
+            item_id = event.item.id if isinstance(event, ConversationItemCreate) else None
+            self._command(lambda now: self._engine.send_text(text, now, respond=False, item_id=item_id))
         else:
             self._check_open()
             if self._engine.is_connected:

@@ -105,8 +105,42 @@ async def test_the_page_talks_to_the_agent_through_the_relay(browser: Any) -> No
             )
             await page.wait_for_function("window.agentkitRelay.state.transcriptText.includes('TRK-A-1001')")
 
+        # The relay's echo of the typed message keeps the page's id: it is shown once.
+        typed = await page.evaluate(
+            "window.agentkitRelay.state.transcript.filter(e => e.text === 'Where is my order A-1001?')"
+        )
+        assert [entry["role"] for entry in typed] == ["user"]
         notices = await page.evaluate("window.agentkitRelay.state.notices.map(n => [n.label, n.phase])")
         assert [LABEL, "finished"] in notices
         assert await page.evaluate("window.agentkitRelay.state.errors") == []
         assert await page.locator("#notices").inner_text() == f"{LABEL} ✓"
+        await page.close()
+
+
+ECHO_UNDER_ANOTHER_ID = """() => {
+  const relay = window.agentkitRelay;
+  relay.sendText("Hello from the page");
+  relay.receive({
+    type: "conversation.item.added",
+    item: { id: "item_server9", type: "message", role: "user",
+            content: [{ type: "input_text", text: "Hello from the page" }] },
+  });
+}"""
+
+
+async def test_the_page_shows_a_typed_message_once_even_when_a_server_re_ids_it(browser: Any) -> None:
+    async with running_relay() as (_, server):
+        page = await browser.new_page(bypass_csp=True)
+        page.set_default_timeout(STEP_MS)
+        with anyio.fail_after(60):
+            await page.goto(server.http_url)
+            await page.click("#start")
+            await page.wait_for_function("window.agentkitRelay.state.connected")
+            await page.evaluate(ECHO_UNDER_ANOTHER_ID)
+            await page.wait_for_function(
+                "window.agentkitRelay.state.transcript.some(e => e.role === 'assistant' && e.text)"
+            )
+        users = await page.evaluate("window.agentkitRelay.state.transcript.filter(e => e.role === 'user')")
+        assert [entry["text"] for entry in users] == ["Hello from the page"]
+        assert await page.locator("#transcript li.user").count() == 1
         await page.close()

@@ -5,7 +5,7 @@
 //   ?ws=/other/path                                        the same, from the page's address
 //   ?ticket=... or <meta name="agentkit-relay-ticket">     short-lived ticket, sent as ?ticket=
 //   ?autostart=1                                           start without a click (for tests, kiosks)
-// Tests read and drive `window.agentkitRelay` (state, start, stop, sendText).
+// Tests read and drive `window.agentkitRelay` (state, start, stop, sendText, receive).
 
 const AUDIO_RATE = 24000;
 const CHUNK_MS = 100;
@@ -269,6 +269,17 @@ function bargeIn() {
 // -- transcript and notices ----------------------------------------------------------------------------
 
 const entries = new Map(); // item id -> {entry, element}
+const unconfirmed = []; // {id, text} of typed messages the server has not echoed yet
+
+// The server's echo of a message typed here: the same id (the relay and the service keep the
+// page's), or, from a server that re-ids items, the oldest unconfirmed message with the same text.
+// Either way the message is shown once.
+function adoptEcho(id, text) {
+  const index = unconfirmed.findIndex((typed) => typed.id === id || typed.text === text);
+  if (index < 0) return;
+  const [typed] = unconfirmed.splice(index, 1);
+  if (typed.id !== id && !entries.has(id)) entries.set(id, entries.get(typed.id));
+}
 
 function transcriptEntry(id, role) {
   let known = entries.get(id);
@@ -340,6 +351,7 @@ function handle(event) {
       if (event.item && event.item.type === "message" && event.item.id) {
         const role = event.item.role === "user" ? "user" : "assistant";
         const text = role === "user" ? userItemText(event.item) : "";
+        if (role === "user") adoptEcho(event.item.id, text);
         if (text) setText(event.item.id, role, text);
         else transcriptEntry(event.item.id, role);
       }
@@ -410,6 +422,7 @@ function sendText(text) {
     return false;
   }
   send({ type: "response.create" });
+  unconfirmed.push({ id, text: trimmed });
   setText(id, "user", trimmed);
   return true;
 }
@@ -421,5 +434,12 @@ ui.compose.addEventListener("submit", (submit) => {
   if (sendText(ui.message.value)) ui.message.value = "";
 });
 
-window.agentkitRelay = { state, config: { path: config.path, autostart: config.autostart }, start, stop, sendText };
+window.agentkitRelay = {
+  state,
+  config: { path: config.path, autostart: config.autostart },
+  start,
+  stop,
+  sendText,
+  receive: handle, // a server event, as if it came from the relay (tests)
+};
 if (config.autostart) start();

@@ -44,6 +44,7 @@ from typing import Any
 
 from agentkit.engine.actions import Action, CallPolicy, CancelCall, Emit, Send, StartCall
 from agentkit.engine.app_events import (
+    AppEvent,
     ArgumentsDelta,
     AudioChunk,
     ErrorReported,
@@ -60,6 +61,7 @@ from agentkit.engine.app_events import (
     TurnStarted,
 )
 from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
+from agentkit.engine.hearing import Hearing
 from agentkit.engine.playback import Playback, audio_ms
 from agentkit.engine.record import DEFAULT_MAX_ENTRIES, ConversationRecord
 from agentkit.engine.turns import TurnBuilder, add_usage
@@ -67,6 +69,7 @@ from agentkit.protocol import (
     ClientEvent,
     ConversationItemAdded,
     ConversationItemCreate,
+    ConversationItemCreated,
     ConversationItemDeleted,
     ConversationItemDone,
     ConversationItemTruncate,
@@ -78,7 +81,11 @@ from agentkit.protocol import (
     InputAudioBufferCommit,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
     InputAudioTranscriptionCompleted,
+    InputAudioTranscriptionDelta,
+    InputAudioTranscriptionFailed,
+    InputAudioTranscriptionUpdated,
     MessageItem,
     Response,
     ResponseAudioDelta,
@@ -232,6 +239,7 @@ class TurnEngine:
         self._turn: TurnBuilder | None = None
         self._playback = Playback()
         self._record = ConversationRecord(replay_limit)
+        self._hearing = Hearing()
         self._handlers: dict[type[ServerEvent], Callable[[Any, float, list[Action]], None]] = {
             SessionCreated: self._on_session,
             SessionUpdated: self._on_session,
@@ -248,11 +256,16 @@ class TurnEngine:
             ResponseAudioTranscriptDone: self._on_text_done,
             ResponseTextDone: self._on_text_done,
             ConversationItemAdded: self._on_item_added,
+            ConversationItemCreated: self._on_item_added,
             ConversationItemDone: self._on_item_added,
             ConversationItemDeleted: self._on_item_deleted,
             InputAudioBufferCommitted: self._on_committed,
             InputAudioBufferSpeechStarted: self._on_speech_started,
             InputAudioTranscriptionCompleted: self._on_input_transcript,
+            InputAudioTranscriptionDelta: self._heard(self._hearing.delta),
+            InputAudioTranscriptionUpdated: self._heard(self._hearing.updated),
+            InputAudioTranscriptionFailed: self._heard(self._hearing.failed),
+            InputAudioBufferSpeechStopped: self._heard(self._hearing.speech_stopped),
         }
 
     def __repr__(self) -> str:
@@ -702,10 +715,24 @@ class TurnEngine:
     def _on_input_transcript(
         self, event: InputAudioTranscriptionCompleted, now: float, out: list[Action]
     ) -> None:
+        self._hearing.completed(event)
         self._record.user_transcript(event.item_id, event.transcript)
         if self._turn is not None:
             self._turn.user_input.append(event.transcript)
         out.append(Emit(InputTranscript(time=now, item_id=event.item_id, transcript=event.transcript)))
+
+    @staticmethod
+    def _heard(
+        tell: Callable[[Any, float], AppEvent | None],
+    ) -> Callable[[Any, float, list[Action]], None]:
+        """A handler for what only informs the application (see `engine.hearing`)."""
+
+        def handle(event: Any, now: float, out: list[Action]) -> None:
+            told = tell(event, now)
+            if told is not None:
+                out.append(Emit(told))
+
+        return handle
 
     def _on_speech_started(self, event: InputAudioBufferSpeechStarted, now: float, out: list[Action]) -> None:
         self._interrupt(now, out, server_cancels=self._server_cancels_on_speech(), played_ms=None)

@@ -240,33 +240,6 @@ class TurnEngine:
         self._playback = Playback()
         self._record = ConversationRecord(replay_limit)
         self._hearing = Hearing()
-        self._handlers: dict[type[ServerEvent], Callable[[Any, float, list[Action]], None]] = {
-            SessionCreated: self._on_session,
-            SessionUpdated: self._on_session,
-            ErrorEvent: self._on_error,
-            ResponseCreated: self._on_response_created,
-            ResponseDone: self._on_response_done,
-            ResponseOutputItemAdded: self._on_output_item_added,
-            ResponseOutputItemDone: self._on_output_item_done,
-            ResponseFunctionCallArgumentsDelta: self._on_arguments_delta,
-            ResponseFunctionCallArgumentsDone: self._on_arguments_done,
-            ResponseAudioDelta: self._on_audio_delta,
-            ResponseAudioTranscriptDelta: self._on_text_delta,
-            ResponseTextDelta: self._on_text_delta,
-            ResponseAudioTranscriptDone: self._on_text_done,
-            ResponseTextDone: self._on_text_done,
-            ConversationItemAdded: self._on_item_added,
-            ConversationItemCreated: self._on_item_added,
-            ConversationItemDone: self._on_item_added,
-            ConversationItemDeleted: self._on_item_deleted,
-            InputAudioBufferCommitted: self._on_committed,
-            InputAudioBufferSpeechStarted: self._on_speech_started,
-            InputAudioTranscriptionCompleted: self._on_input_transcript,
-            InputAudioTranscriptionDelta: self._heard(self._hearing.delta),
-            InputAudioTranscriptionUpdated: self._heard(self._hearing.updated),
-            InputAudioTranscriptionFailed: self._heard(self._hearing.failed),
-            InputAudioBufferSpeechStopped: self._heard(self._hearing.speech_stopped),
-        }
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "connected" if self._connected else "disconnected"
@@ -296,10 +269,10 @@ class TurnEngine:
         """When `tick` is next due (None: nothing is waiting on the server)."""
         if self._create_timeout is None or self._closed or not self._connected:
             return None
-        waits = [self._in_flight.sent_at] if self._in_flight is not None else []
-        if self._busy_since is not None:
-            waits.append(self._busy_since)
-        return min(waits) + self._create_timeout if waits else None
+        since = self._busy_since  # the shell asks after every input: no allocation here
+        if self._in_flight is not None and (since is None or self._in_flight.sent_at < since):
+            since = self._in_flight.sent_at
+        return since + self._create_timeout if since is not None else None
 
     @property
     def running_calls(self) -> tuple[str, ...]:
@@ -364,6 +337,7 @@ class TurnEngine:
         self._app_requests.clear()
         self._in_flight = None
         self._closed = True
+        self._policy = default_policy  # no more calls start; the shell's policy often refers back to it
         return out
 
     # -- application commands --------------------------------------------------------------------
@@ -461,12 +435,12 @@ class TurnEngine:
 
     def receive(self, event: ServerEvent, now: float) -> list[Action]:
         """One canonical server event; events the engine has no rule for are ignored."""
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None or self._closed:
             return []
         self._seq += 1
         out: list[Action] = []
-        handler(event, now, out)
+        handler(self, event, now, out)
         return out
 
     def tick(self, now: float) -> list[Action]:
@@ -720,19 +694,6 @@ class TurnEngine:
         if self._turn is not None:
             self._turn.user_input.append(event.transcript)
         out.append(Emit(InputTranscript(time=now, item_id=event.item_id, transcript=event.transcript)))
-
-    @staticmethod
-    def _heard(
-        tell: Callable[[Any, float], AppEvent | None],
-    ) -> Callable[[Any, float, list[Action]], None]:
-        """A handler for what only informs the application (see `engine.hearing`)."""
-
-        def handle(event: Any, now: float, out: list[Action]) -> None:
-            told = tell(event, now)
-            if told is not None:
-                out.append(Emit(told))
-
-        return handle
 
     def _on_speech_started(self, event: InputAudioBufferSpeechStarted, now: float, out: list[Action]) -> None:
         self._interrupt(now, out, server_cancels=self._server_cancels_on_speech(), played_ms=None)
@@ -1058,3 +1019,47 @@ class TurnEngine:
     def _check_open(self) -> None:
         if self._closed:
             raise EngineClosed("the session is closed")
+
+
+def _heard(
+    tell: Callable[[Hearing, Any, float], AppEvent | None],
+) -> Callable[[TurnEngine, Any, float, list[Action]], None]:
+    """A handler for what only informs the application (see `engine.hearing`)."""
+
+    def handle(engine: TurnEngine, event: Any, now: float, out: list[Action]) -> None:
+        told = tell(engine._hearing, event, now)
+        if told is not None:
+            out.append(Emit(told))
+
+    return handle
+
+
+_HANDLERS: dict[type[ServerEvent], Callable[[TurnEngine, Any, float, list[Action]], None]] = {
+    SessionCreated: TurnEngine._on_session,
+    SessionUpdated: TurnEngine._on_session,
+    ErrorEvent: TurnEngine._on_error,
+    ResponseCreated: TurnEngine._on_response_created,
+    ResponseDone: TurnEngine._on_response_done,
+    ResponseOutputItemAdded: TurnEngine._on_output_item_added,
+    ResponseOutputItemDone: TurnEngine._on_output_item_done,
+    ResponseFunctionCallArgumentsDelta: TurnEngine._on_arguments_delta,
+    ResponseFunctionCallArgumentsDone: TurnEngine._on_arguments_done,
+    ResponseAudioDelta: TurnEngine._on_audio_delta,
+    ResponseAudioTranscriptDelta: TurnEngine._on_text_delta,
+    ResponseTextDelta: TurnEngine._on_text_delta,
+    ResponseAudioTranscriptDone: TurnEngine._on_text_done,
+    ResponseTextDone: TurnEngine._on_text_done,
+    ConversationItemAdded: TurnEngine._on_item_added,
+    ConversationItemCreated: TurnEngine._on_item_added,
+    ConversationItemDone: TurnEngine._on_item_added,
+    ConversationItemDeleted: TurnEngine._on_item_deleted,
+    InputAudioBufferCommitted: TurnEngine._on_committed,
+    InputAudioBufferSpeechStarted: TurnEngine._on_speech_started,
+    InputAudioTranscriptionCompleted: TurnEngine._on_input_transcript,
+    InputAudioTranscriptionDelta: _heard(Hearing.delta),
+    InputAudioTranscriptionUpdated: _heard(Hearing.updated),
+    InputAudioTranscriptionFailed: _heard(Hearing.failed),
+    InputAudioBufferSpeechStopped: _heard(lambda _hearing, event, now: Hearing.speech_stopped(event, now)),
+}
+"""The engine's rule for each server event type (one table for every engine: no bound methods per
+session, and no reference cycle from an engine to itself)."""

@@ -12,17 +12,23 @@ import hashlib
 import hmac
 import inspect
 import json
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection
 
 from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.state import StateUnavailable, TicketStore
+from agentkit.state.memory import MemoryTicketStore
+
+logger = logging.getLogger("agentkit.relay")
 
 AuthResult = bool | Rejection
 ClientAuth = Callable[[Handshake], AuthResult | Awaitable[AuthResult]]
 """`(handshake) -> True | False | Rejection`, sync or async."""
 
 UNAUTHORIZED = Rejection(401, "Unauthorized")
+TICKETS_UNAVAILABLE = Rejection(503, "Tickets cannot be checked right now; try again shortly.")
 
 
 async def authenticate(hook: ClientAuth | None, handshake: Handshake) -> Rejection | None:
@@ -71,8 +77,10 @@ class TicketSigner:
 
     A ticket is `payload.signature` (URL-safe base64); the payload holds a subject, an expiry and a
     nonce. Anyone with the secret can issue tickets, so keep it server-side. Tickets travel in URLs
-    (and so in proxy logs), so by default `auth()` lets each one in once (`single_use`); spent
-    nonces are remembered per signer, i.e. per process: several relay processes need sticky tickets.
+    (and so in proxy logs), so by default `auth()` lets each one in once (`single_use`). Spent
+    nonces are remembered in `spent`: by default this signer's memory (one process); pass a shared
+    store (`SharedState.from_env().tickets`, Redis) so a ticket spent on one instance is refused on
+    every other. Tickets fail closed: when the store cannot be reached, `auth()` refuses (HTTP 503).
     """
 
     def __init__(
@@ -82,6 +90,7 @@ class TicketSigner:
         ttl_seconds: float = 60.0,
         single_use: bool = True,
         clock: Callable[[], float] = time.time,
+        spent: TicketStore | None = None,
     ):
         key = secret.encode("utf-8") if isinstance(secret, str) else secret
         if len(key) < 16:
@@ -92,8 +101,9 @@ class TicketSigner:
         self.ttl_seconds = ttl_seconds
         self.single_use = single_use
         self._clock = clock
-        self._spent: dict[str, float] = {}
-        """Nonce -> expiry of tickets already redeemed (kept until they expire anyway)."""
+        self._local = MemoryTicketStore(clock)
+        self.spent: TicketStore = spent if spent is not None else self._local
+        """Where redeemed tickets are remembered (until they expire anyway)."""
 
     def __repr__(self) -> str:
         return f"TicketSigner(ttl_seconds={self.ttl_seconds})"
@@ -113,17 +123,23 @@ class TicketSigner:
         return None if claims is None else claims[0]
 
     def redeem(self, ticket: str) -> str | None:
-        """Like `verify`, and spends the ticket: redeeming it again gives None."""
-        now = self._clock()
-        self._spent = {spent: until for spent, until in self._spent.items() if until >= now}
+        """Like `verify`, and spends the ticket: redeeming it again gives None. Only for the signer's
+        own memory; with a shared `spent` store, await `redeem_shared`."""
+        if self.spent is not self._local:
+            raise RuntimeError("this signer keeps spent tickets in a shared store: use redeem_shared()")
         claims = self._claims(ticket)
         if claims is None:
             return None
         subject, expires, nonce = claims
-        if nonce in self._spent:
+        return subject if self._local.spend_now(nonce, expires) else None
+
+    async def redeem_shared(self, ticket: str) -> str | None:
+        """`redeem` against the `spent` store; raises `StateUnavailable` when it cannot be reached."""
+        claims = self._claims(ticket)
+        if claims is None:
             return None
-        self._spent[nonce] = expires
-        return subject
+        subject, expires, nonce = claims
+        return subject if await self.spent.spend(nonce, expires) else None
 
     def _claims(self, ticket: str) -> tuple[str, float, str] | None:
         """(subject, expiry, nonce) of a genuine, unexpired ticket."""
@@ -149,6 +165,8 @@ class TicketSigner:
 
     def auth(self) -> ClientAuth:
         """A hook accepting a valid ticket as `?ticket=` or as a bearer token (once if `single_use`)."""
+        if self.single_use and self.spent is not self._local:
+            return self._shared_hook
         check = self.redeem if self.single_use else self.verify
 
         def hook(handshake: Handshake) -> bool:
@@ -156,3 +174,13 @@ class TicketSigner:
             return ticket is not None and check(ticket) is not None
 
         return hook
+
+    async def _shared_hook(self, handshake: Handshake) -> AuthResult:
+        ticket = handshake.query.get("ticket") or handshake.bearer_token
+        if ticket is None:
+            return False
+        try:
+            return await self.redeem_shared(ticket) is not None
+        except StateUnavailable as exc:
+            logger.warning("relay: refusing a ticket that cannot be checked (tickets fail closed): %s", exc)
+            return TICKETS_UNAVAILABLE

@@ -1,8 +1,7 @@
-"""Who "a client" is for `RelayLimits.max_connections_per_client`, and how many connections each holds."""
+"""Who "a client" is for `RelayLimits.max_connections_per_client` and the per-client connection rate."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 from agentkit.relay.handshake import Handshake
@@ -22,21 +21,3 @@ def peer_address(handshake: Handshake) -> str | None:
         return None
     host, separator, _port = handshake.client.rpartition(":")
     return host if separator else handshake.client
-
-
-class ClientSlots:
-    """Open connections per client key, so one client cannot take every slot of the relay."""
-
-    def __init__(self) -> None:
-        self._open: Counter[str] = Counter()
-
-    def count(self, key: str) -> int:
-        return self._open[key]
-
-    def take(self, key: str) -> None:
-        self._open[key] += 1
-
-    def release(self, key: str) -> None:
-        self._open[key] -= 1
-        if self._open[key] <= 0:
-            del self._open[key]  # keys of departed clients do not pile up

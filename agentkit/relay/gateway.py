@@ -21,8 +21,11 @@ class Gateway(Protocol):
     """The client WebSocket's path, below the mount point."""
     serve_page: bool
     limits: RelayLimits
-    active: int
-    """Clients connected now."""
+
+    @property
+    def active(self) -> int:
+        """Clients connected now."""
+        ...
 
     def page(self, path: str) -> tuple[bytes, str] | None:
         """The body and content type of a page file at `path`, or None when there is none."""

@@ -39,6 +39,12 @@ class RelayLimits:
     address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot.
     Off by default: behind a proxy every user shares one address, and a default cap would quietly
     limit all of them together. Set it together with a `client_key` that names your users."""
+    max_connections_total: int | None = None
+    """Clients at once across every relay process sharing one `SharedState` (Redis), counted with
+    leases so a crashed process's share frees itself; more are refused with HTTP 503."""
+    connections_per_minute_per_client: float | None = None
+    """New connections one client (as `client_key` names it) may open per minute, all processes
+    together, with a burst of as many; more are refused with HTTP 429."""
     send_timeout_seconds: float | None = 10.0
     """A client that takes longer than this to accept one event (it stopped reading) is
     disconnected (1008), rather than holding its upstream session until the session length ends."""
@@ -55,6 +61,8 @@ class RelayLimits:
             "idle_timeout_seconds",
             "max_connections",
             "max_connections_per_client",
+            "max_connections_total",
+            "connections_per_minute_per_client",
             "send_timeout_seconds",
         ):
             value = getattr(self, name)

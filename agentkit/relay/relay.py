@@ -12,25 +12,26 @@ from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
+
 from agentkit.agent import AGENT_DEPS, Agent
 from agentkit.connection import Endpoint
+from agentkit.relay.admission import Admission, Admitted
 from agentkit.relay.asgi import RelayApp
 from agentkit.relay.assets import PAGE_ROUTES, read_asset
 from agentkit.relay.auth import ClientAuth, authenticate
 from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
-from agentkit.relay.client_slots import ClientKey, ClientSlots, peer_address
+from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
 from agentkit.session import Session
+from agentkit.state import SharedState
 
 logger = logging.getLogger("agentkit.relay")
 
-AT_CAPACITY = Rejection(503, "The relay is at capacity; try again later.")
 FORBIDDEN_ORIGIN = Rejection(403, "Origin not allowed")
-TOO_MANY_FROM_CLIENT = Rejection(429, "Too many connections from this client; close one and try again.")
-UNKNOWN_CLIENT = Rejection(500, "The relay could not identify the client.")
 
 
 class Relay:
@@ -43,6 +44,8 @@ class Relay:
     `client_key`: names the client of a handshake for `limits.max_connections_per_client`; the
     default is its IP address, which behind a proxy is the proxy's for every user: key on the
     authenticated subject or a forwarded header your proxy sets instead. None exempts a connection.
+    `state`: where connection counts, rates and conversation snapshots live; None takes
+    `SharedState.from_env()` (Redis when `AGENTKIT_REDIS_URL` is set, this process's memory otherwise).
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class Relay:
         deps: Any = AGENT_DEPS,
         serve_page: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        state: SharedState | None = None,
     ) -> None:
         if not path.startswith("/") or path in PAGE_ROUTES:
             raise ValueError(f"the WebSocket path must start with '/' and not clash with the page: {path!r}")
@@ -74,10 +78,14 @@ class Relay:
         self.deps = agent.deps if deps is AGENT_DEPS else deps
         self.serve_page = serve_page
         self.client_key = client_key
-        self.active = 0
-        """Clients connected now."""
-        self._slots = ClientSlots()
+        self.state = state if state is not None else SharedState.from_env()
+        self._admission = Admission(self.limits, self.state, client_key)
         self._clock = clock
+
+    @property
+    def active(self) -> int:
+        """Clients connected to this process now."""
+        return self._admission.active
 
     def __repr__(self) -> str:
         return f"Relay(agent={self.agent.name!r}, path={self.path!r}, active={self.active})"
@@ -98,7 +106,7 @@ class Relay:
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
         """Whether to accept an upgrade: capacity (overall, then per client), origin, then the auth
         hook, which runs last so that a refused client spends no single-use ticket. None accepts."""
-        rejection, _ = self._admission(handshake)
+        rejection = await self._admission.check(handshake)
         if rejection is not None:
             return rejection
         if not self._origin_allowed(handshake):
@@ -112,13 +120,10 @@ class Relay:
     async def serve(self, channel: ClientChannel, handshake: Handshake) -> None:
         """Relay one accepted client (its handshake already checked) until either side ends."""
         # Checked again: other clients may have connected while this one's handshake was checked.
-        rejection, key = self._admission(handshake)
-        if rejection is not None:
-            await channel.close(CLOSE_TRY_LATER, rejection.message)
+        admitted = await self._admission.enter(handshake)
+        if not isinstance(admitted, Admitted):
+            await channel.close(CLOSE_TRY_LATER, admitted.message)
             return
-        self.active += 1
-        if key is not None:
-            self._slots.take(key)
         logger.info("relay: %s connected (%d active)", handshake.client or "a client", self.active)
         try:
             bridge = ClientBridge(
@@ -126,32 +131,11 @@ class Relay:
             )
             await bridge.run()
         finally:
-            self.active -= 1
-            if key is not None:
-                self._slots.release(key)
+            with anyio.CancelScope(shield=True):
+                await self._admission.leave(admitted)
 
     def _open_session(self) -> Session:
         return self.agent.connect(self.endpoint, deps=self.deps)
-
-    def _admission(self, handshake: Handshake) -> tuple[Rejection | None, str | None]:
-        """A capacity rejection (overall, then per client), or None and the client's key."""
-        limit = self.limits.max_connections
-        if limit is not None and self.active >= limit:
-            return AT_CAPACITY, None
-        per_client = self.limits.max_connections_per_client
-        if per_client is None:
-            return None, None
-        try:
-            key = self.client_key(handshake)
-        except Exception as error:  # a faulty hook refuses; its message may quote credentials
-            logger.error("relay: client_key failed with %s; refusing the client", type(error).__name__)
-            return UNKNOWN_CLIENT, None
-        if key is not None and self._slots.count(key) >= per_client:
-            logger.info(
-                "relay: refused %s: %d connections open already", handshake.client or "a client", per_client
-            )
-            return TOO_MANY_FROM_CLIENT, None
-        return None, key
 
     def _origin_allowed(self, handshake: Handshake) -> bool:
         origin = handshake.origin

@@ -14,6 +14,7 @@ from agentkit.connection import Endpoint
 from agentkit.protocol import ConversationItemCreate, InputAudioPart
 from agentkit.relay import Handshake, Rejection, Relay, RelayLimits, TicketSigner, bearer_auth
 from agentkit.relay.limits import TokenBucket
+from agentkit.state.memory import MemoryTicketStore
 from agentkit.testing import LocalRealtimeServer
 
 from .relay_helpers import client, make_agent, running_relay, tracking_number
@@ -234,7 +235,8 @@ def test_spent_tickets_are_forgotten_once_expired() -> None:
     assert reusable.auth()(handshake) is True
     now[0] += 61
     assert signer.redeem(second) is None  # expired
-    assert signer._spent == {}  # nothing remembered past its expiry
+    assert isinstance(signer.spent, MemoryTicketStore)
+    assert len(signer.spent) == 0  # nothing remembered past its expiry
 
 
 def _connect(server: Any, query: str) -> Any:

@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "SessionClosed": "agentkit.session",
     "ReconnectPolicy": "agentkit.session",
     "ToolProgress": "agentkit.session",
+    "Decision": "agentkit.session",
     "EventsDropped": "agentkit.session",
     "SessionObserver": "agentkit.observer",
     "tool": "agentkit.tools",
@@ -28,6 +29,9 @@ _EXPORTS: dict[str, str] = {
         name: "agentkit.engine"
         for name in (
             "AppEvent",
+            "ApprovalDecided",
+            "ApprovalError",
+            "ApprovalRequested",
             "ArgumentsDelta",
             "AudioChunk",
             "ErrorReported",
@@ -51,8 +55,12 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "Agent",
     "AppEvent",
+    "ApprovalDecided",
+    "ApprovalError",
+    "ApprovalRequested",
     "ArgumentsDelta",
     "AudioChunk",
+    "Decision",
     "Endpoint",
     "ErrorReported",
     "EventsDropped",
@@ -87,6 +95,9 @@ if TYPE_CHECKING:
     from agentkit.connection import Endpoint
     from agentkit.engine import (
         AppEvent,
+        ApprovalDecided,
+        ApprovalError,
+        ApprovalRequested,
         ArgumentsDelta,
         AudioChunk,
         ErrorReported,
@@ -105,7 +116,14 @@ if TYPE_CHECKING:
         TurnStarted,
     )
     from agentkit.observer import SessionObserver
-    from agentkit.session import EventsDropped, ReconnectPolicy, Session, SessionClosed, ToolProgress
+    from agentkit.session import (
+        Decision,
+        EventsDropped,
+        ReconnectPolicy,
+        Session,
+        SessionClosed,
+        ToolProgress,
+    )
     from agentkit.tools import Tool, ToolContext, ToolError, Toolset, tool
 
 

@@ -14,6 +14,7 @@ from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
 from agentkit.observer import SessionObserver, combine
 from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
+from agentkit.session.approvals import Approver
 from agentkit.tools import Toolset
 from agentkit.tools.toolset import ToolLike
 
@@ -29,6 +30,10 @@ _NO_ENDPOINT = (
     "AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or sign in for Entra ID), or set "
     "OPENAI_API_KEY. For an offline run, start agentkit's local server and use Endpoint.custom(server.url())."
 )
+
+
+DEFAULT_APPROVAL_TIMEOUT = 120.0
+"""Seconds a call waits for approval by default: long enough for a person, short enough for a call."""
 
 
 class _AgentDeps:
@@ -49,7 +54,9 @@ class Agent:
     turns reconnecting off. `replay_limit` caps the conversation entries (messages, and calls with
     their outputs) a session keeps and replays after a reconnect: older ones are forgotten, so a long
     session stays bounded in memory. `create_timeout`: seconds a `response.create` may go
-    unanswered before the session reports it and asks once more. Settings left None are not sent,
+    unanswered before the session reports it and asks once more. `approver`: an async callback that
+    decides calls whose tool `needs_approval`; `approval_timeout`: seconds such a call waits for a
+    decision before it is answered as not approved. Settings left None are not sent,
     so the service's defaults apply.
     """
 
@@ -74,6 +81,8 @@ class Agent:
         replay_limit: int = DEFAULT_REPLAY_LIMIT,
         create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
         session_options: SessionConfig | None = None,
+        approver: Approver | None = None,
+        approval_timeout: float | None = DEFAULT_APPROVAL_TIMEOUT,
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
@@ -82,6 +91,10 @@ class Agent:
         if create_timeout is not None and not create_timeout > 0:
             raise ValueError(
                 f"create_timeout must be positive (or None for no limit), got {create_timeout!r}"
+            )
+        if approval_timeout is not None and not approval_timeout > 0:
+            raise ValueError(
+                f"approval_timeout must be positive (or None for no limit), got {approval_timeout!r}"
             )
         if replay_limit < 1:
             raise ValueError(f"replay_limit must be at least 1, got {replay_limit}")
@@ -105,6 +118,9 @@ class Agent:
         self.replay_limit = replay_limit
         self.create_timeout = create_timeout
         self.session_options = session_options
+        self.approver = approver
+        """Decides calls whose tool `needs_approval` (else the application calls `session.approve`)."""
+        self.approval_timeout = approval_timeout
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
 
     def __repr__(self) -> str:

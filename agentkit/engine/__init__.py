@@ -3,6 +3,8 @@
 from agentkit.engine.actions import Action, CallPolicy, CancelCall, Emit, Send, StartCall
 from agentkit.engine.app_events import (
     AppEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     ArgumentsDelta,
     AudioChunk,
     ErrorReported,
@@ -20,6 +22,7 @@ from agentkit.engine.app_events import (
     TurnDone,
     TurnStarted,
 )
+from agentkit.engine.approvals import ApprovalCheck, ApprovalError, ApprovalNeed, no_approvals
 from agentkit.engine.calls import parse_partial
 from agentkit.engine.engine import (
     ACTIVE_RESPONSE_CODE,
@@ -45,6 +48,11 @@ __all__ = [
     "FATAL_ERROR_CODES",
     "Action",
     "AppEvent",
+    "ApprovalCheck",
+    "ApprovalDecided",
+    "ApprovalError",
+    "ApprovalNeed",
+    "ApprovalRequested",
     "ArgumentsDelta",
     "AudioChunk",
     "CallPolicy",
@@ -70,5 +78,6 @@ __all__ = [
     "TurnStarted",
     "default_policy",
     "is_active_response_error",
+    "no_approvals",
     "parse_partial",
 ]

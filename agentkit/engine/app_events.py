@@ -158,3 +158,30 @@ class ErrorReported(AppEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reconnected(AppEvent):
     replayed_items: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalRequested(AppEvent):
+    """A call waits for a person's decision: answer with `session.approve` or `session.reject`.
+
+    For the application's operators only: the relay and other channels never forward it to the
+    caller's device.
+    """
+
+    call_id: str
+    name: str
+    arguments: str
+    response_id: str
+    deadline: float | None
+    """The `time` by which it must be decided (None: no limit)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalDecided(AppEvent):
+    """A waiting call was approved (it starts now), rejected, or not decided in time."""
+
+    call_id: str
+    name: str
+    verdict: str
+    """`approved`, `rejected` or `timed_out`."""
+    reason: str = ""

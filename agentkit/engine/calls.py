@@ -18,6 +18,8 @@ from agentkit.engine.actions import CallPolicy
 class Phase(enum.Enum):
     STREAMING = "streaming"
     """Arguments still arriving (or the name is not known yet)."""
+    AWAITING_APPROVAL = "awaiting_approval"
+    """Arguments complete; a person must approve it before it runs (see `approvals`)."""
     RUNNING = "running"
     """Started; waiting for the shell's result."""
     SETTLED = "settled"

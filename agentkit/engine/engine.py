@@ -16,6 +16,8 @@ Everything that decides what a session does next lives in this file:
   the active response ends. A batch overtaken by a new user turn asks for no follow-up of its own.
   Each create is tagged in `response.metadata` (`CREATE_TAG`), so once the server has echoed a tag,
   a response server VAD started is never taken for the answer to ours.
+- A call whose tool needs approval waits (phase `AWAITING_APPROVAL`, still in its batch) until
+  `approve` starts it, or `reject` or its deadline answers it; the book lives in `approvals`.
 - Barge-in stops the old response's audio, truncates what was not heard, cancels the response when
   the server does not, and cancels the running calls whose policy says so.
 - No wait is unbounded: a `response.create` the server leaves unanswered for `create_timeout`
@@ -44,6 +46,8 @@ from typing import Any
 
 from agentkit.engine.actions import Action, CallPolicy, CancelCall, Emit, Send, StartCall
 from agentkit.engine.app_events import (
+    ApprovalDecided,
+    ApprovalRequested,
     ArgumentsDelta,
     AudioChunk,
     ErrorReported,
@@ -58,6 +62,13 @@ from agentkit.engine.app_events import (
     TranscriptDelta,
     TurnDone,
     TurnStarted,
+)
+from agentkit.engine.approvals import (
+    ApprovalBook,
+    ApprovalCheck,
+    no_approvals,
+    rejected_output,
+    timed_out_output,
 )
 from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
 from agentkit.engine.playback import Playback, audio_ms
@@ -200,15 +211,19 @@ class TurnEngine:
         new_event_id: Callable[[], str] = event_id,
         replay_limit: int = DEFAULT_MAX_ENTRIES,
         create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
+        approvals: ApprovalCheck = no_approvals,
     ) -> None:
         """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
         record keeps no more, so a long session stays bounded in memory). `create_timeout`: seconds
-        a `response.create` may go unanswered before it is released and retried (None: no limit)."""
+        a `response.create` may go unanswered before it is released and retried (None: no limit).
+        `approvals`: which calls wait for a person's decision before they start (see `approvals`)."""
         if create_timeout is not None and not create_timeout > 0:
             raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
         self._create_timeout = create_timeout
         self._config = session if session is not None else SessionConfig()
         self._policy = policy
+        self._needs_approval = approvals
+        self._approvals = ApprovalBook()
         self._new_event_id = new_event_id
         self._seq = 0
         self._connected = False
@@ -280,17 +295,26 @@ class TurnEngine:
 
     @property
     def next_deadline(self) -> float | None:
-        """When `tick` is next due (None: nothing is waiting on the server)."""
-        if self._create_timeout is None or self._closed or not self._connected:
+        """When `tick` is next due (None: nothing is waiting on the server or on a decision)."""
+        if self._closed:
             return None
-        waits = [self._in_flight.sent_at] if self._in_flight is not None else []
-        if self._busy_since is not None:
-            waits.append(self._busy_since)
-        return min(waits) + self._create_timeout if waits else None
+        deadlines = [self._approvals.next_deadline]
+        if self._create_timeout is not None and self._connected:
+            waits = [self._in_flight.sent_at] if self._in_flight is not None else []
+            if self._busy_since is not None:
+                waits.append(self._busy_since)
+            deadlines.append(min(waits) + self._create_timeout if waits else None)
+        known = [d for d in deadlines if d is not None]
+        return min(known) if known else None
 
     @property
     def running_calls(self) -> tuple[str, ...]:
         return tuple(c.call_id for c in self._calls.values() if c.phase is Phase.RUNNING)
+
+    @property
+    def awaiting_approval(self) -> tuple[str, ...]:
+        """The call ids waiting for `approve` or `reject`."""
+        return self._approvals.waiting
 
     # -- connection ------------------------------------------------------------------------------
 
@@ -435,6 +459,31 @@ class TurnEngine:
         self._playback.reported(item_id, played_ms)
         return []
 
+    def approve(self, call_id: str, now: float) -> list[Action]:
+        """A person approved a waiting call: it starts now. `ApprovalError` if it is not waiting."""
+        self._check_open()
+        self._approvals.decide(call_id, "approved")
+        call = self._calls[call_id]
+        out: list[Action] = [
+            Emit(ApprovalDecided(time=now, call_id=call_id, name=call.name, verdict="approved"))
+        ]
+        self._start(call, now, out)
+        return out
+
+    def reject(self, call_id: str, reason: str, now: float) -> list[Action]:
+        """A person turned a waiting call down: `reason` becomes its output (what the model tells the
+        user). `ApprovalError` if it is not waiting."""
+        self._check_open()
+        self._approvals.decide(call_id, "rejected")
+        call = self._calls[call_id]
+        decided = ApprovalDecided(
+            time=now, call_id=call_id, name=call.name, verdict="rejected", reason=reason
+        )
+        out: list[Action] = [Emit(decided)]
+        self._settle(call, rejected_output(call.name, reason), "rejected", now, out)
+        self._advance(now, out)
+        return out
+
     def update_session(self, update: SessionConfig, now: float) -> list[Action]:
         """Change instructions, tools or any other setting: the fields set in `update` only."""
         self._check_open()
@@ -459,8 +508,12 @@ class TurnEngine:
     def tick(self, now: float) -> list[Action]:
         """Time passed (call it at `next_deadline`): waits past their limit are given up."""
         out: list[Action] = []
+        if self._closed:
+            return out
+        self._expire_approvals(now, out)
         limit = self._create_timeout
-        if limit is None or self._closed:
+        if limit is None:
+            self._advance(now, out)
             return out
         create = self._in_flight
         if create is not None and now >= create.sent_at + limit:
@@ -481,6 +534,21 @@ class TurnEngine:
             self._report_timeout(BUSY_TIMEOUT_CODE, message, None, True, now, out)
         self._advance(now, out)
         return out
+
+    def _expire_approvals(self, now: float, out: list[Action]) -> None:
+        for call_id in self._approvals.expired(now):
+            call = self._calls[call_id]
+            timeout = self._approvals.timeout_of(call_id)
+            self._approvals.end(call_id, "timed out")
+            reason = f"no decision within {timeout:g} s"
+            out.append(
+                Emit(
+                    ApprovalDecided(
+                        time=now, call_id=call_id, name=call.name, verdict="timed_out", reason=reason
+                    )
+                )
+            )
+            self._settle(call, timed_out_output(call.name, timeout), "approval_timeout", now, out)
 
     @staticmethod
     def _report_timeout(
@@ -891,9 +959,30 @@ class TurnEngine:
         if response is not None and response.interrupted:
             self._cancel_call(call, "the user interrupted", now, out)
             return
-        call.phase = Phase.RUNNING
         call.policy = self._policy(call.name)
         self._record.call(call.call_id, call.name, call.arguments)
+        need = self._needs_approval(call.call_id, call.name, call.arguments)
+        if need is None:
+            self._start(call, now, out)
+            return
+        call.phase = Phase.AWAITING_APPROVAL
+        self._approvals.wait(call.call_id, need, now)
+        deadline = None if need.timeout is None else now + need.timeout
+        out.append(
+            Emit(
+                ApprovalRequested(
+                    time=now,
+                    call_id=call.call_id,
+                    name=call.name,
+                    arguments=call.arguments,
+                    response_id=call.response_id,
+                    deadline=deadline,
+                )
+            )
+        )
+
+    def _start(self, call: ToolCall, now: float, out: list[Action]) -> None:
+        call.phase = Phase.RUNNING
         out.append(StartCall(call.call_id, call.name, call.arguments, call.response_id))
         out.append(
             Emit(
@@ -912,6 +1001,8 @@ class TurnEngine:
             return
         if call.phase is Phase.RUNNING:
             out.append(CancelCall(call.call_id, reason))
+        elif call.phase is Phase.AWAITING_APPROVAL:
+            self._approvals.end(call.call_id, f"cancelled ({reason})")
         self._settle(call, cancelled_output(reason), "cancelled", now, out)
 
     def _settle(self, call: ToolCall, output: str, status: str, now: float, out: list[Action]) -> None:
@@ -1000,7 +1091,7 @@ class TurnEngine:
         for response in list(self._responses.values()):
             for call in response.calls:
                 if (
-                    call.phase is Phase.RUNNING
+                    call.phase in (Phase.RUNNING, Phase.AWAITING_APPROVAL)
                     and call.policy is not None
                     and call.policy.cancel_on_interrupt
                 ):

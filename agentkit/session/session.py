@@ -31,6 +31,8 @@ from agentkit.connection import ConnectionClosed, Endpoint, RealtimeConnection, 
 from agentkit.engine import (
     Action,
     AppEvent,
+    ApprovalError,
+    ApprovalRequested,
     CallPolicy,
     CancelCall,
     Emit,
@@ -59,6 +61,7 @@ from agentkit.protocol import (
     SessionUpdate,
     new_id,
 )
+from agentkit.session.approvals import ApproverRunner, Decision, approval_check
 from agentkit.session.errors import SessionClosed
 from agentkit.session.events import DEFAULT_BUFFER, Broadcast, EventsDropped, EventStream, ToolProgress
 from agentkit.session.outbox import Outbox
@@ -135,6 +138,7 @@ class Session:
             policy=self._policy,
             replay_limit=agent.replay_limit,
             create_timeout=agent.create_timeout,
+            approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
         )
         self._deadline_moved = anyio.Event()
         """Set when the engine's `next_deadline` may have changed: the timer task re-reads it."""
@@ -145,6 +149,7 @@ class Session:
         self._ask_lock = anyio.Lock()
         self._tg: TaskGroup | None = None
         self._runner: ToolRunner | None = None
+        self._approver: ApproverRunner | None = None
         self._connection: RealtimeConnection | None = None
         self._connection_scope = anyio.CancelScope()
         """Holds the reader, the writer and reconnects; cancelled on close (never the caller's scope)."""
@@ -196,6 +201,8 @@ class Session:
             context=self._tool_context,
             on_finished=self._tool_finished,
         )
+        if self.agent.approver is not None:
+            self._approver = ApproverRunner(self._tg, self.agent.approver, self._decided)
         now = self._clock()
         self._connection = connection
         self._notify(self._observer.session_started, self._info(), now)
@@ -228,6 +235,8 @@ class Session:
             self._connection_scope.cancel()
             if self._runner is not None:
                 self._runner.cancel_all("session closed")
+            if self._approver is not None:
+                self._approver.cancel_all()
             connection, self._connection = self._connection, None
             if connection is not None:
                 with anyio.move_on_after(self._close_timeout):
@@ -270,6 +279,21 @@ class Session:
     def report_playback(self, item_id: str, played_ms: int) -> None:
         """How far the application has played an assistant audio item (used to truncate on barge-in)."""
         self._command(lambda now: self._engine.playback(item_id, played_ms, now))
+
+    @property
+    def awaiting_approval(self) -> tuple[str, ...]:
+        """The call ids waiting for `approve` or `reject`."""
+        return self._engine.awaiting_approval
+
+    async def approve(self, call_id: str) -> None:
+        """Let a call that waits for approval run. `ApprovalError` when it is not waiting (unknown,
+        or already approved, rejected, timed out or cancelled)."""
+        self._command(lambda now: self._engine.approve(call_id, now))
+
+    async def reject(self, call_id: str, reason: str = "") -> None:
+        """Turn a waiting call down: the model is told it was not done, and `reason` (say it in words
+        the model can repeat to the user). `ApprovalError` when it is not waiting."""
+        self._command(lambda now: self._engine.reject(call_id, reason, now))
 
     async def update_instructions(self, instructions: str) -> None:
         self._command(lambda now: self._engine.update_session(SessionConfig(instructions=instructions), now))
@@ -378,6 +402,8 @@ class Session:
             waiter = self._turn_waiters.popleft()
             waiter.turn = event.turn
             waiter.done.set()
+        elif isinstance(event, ApprovalRequested) and self._approver is not None:
+            self._approver.ask(event)
         self._events.publish(event)
 
     def _receive(self, event: ServerEvent, now: float) -> None:
@@ -388,6 +414,18 @@ class Session:
         if isinstance(event, SessionCreated) and event.session.id:
             self.server_session_id = event.session.id
         self._apply(self._engine.receive(event, now), now)
+
+    def _decided(self, call_id: str, decision: Decision) -> None:
+        """The approver answered; a call a person or its deadline decided first stays as it is."""
+        if self.closed:
+            return
+        try:
+            if decision.approved:
+                self._command(lambda now: self._engine.approve(call_id, now))
+            else:
+                self._command(lambda now: self._engine.reject(call_id, decision.reason, now))
+        except ApprovalError as exc:
+            logger.info("session %s: the approver's decision came too late: %s", self.id, exc)
 
     def _tool_finished(self, outcome: ToolOutcome) -> None:
         now = self._clock()
@@ -563,6 +601,8 @@ class Session:
             self._apply(self._engine.close(now), now)
         if self._runner is not None:
             self._runner.cancel_all("session closed")
+        if self._approver is not None:
+            self._approver.cancel_all()
         self._outbox.clear()  # nothing more is written; wakes a `send_audio` held by back-pressure
         while self._turn_waiters:
             self._turn_waiters.popleft().done.set()

@@ -19,6 +19,9 @@ from agentkit.tools.schema import ArgumentSpec, build_from_schema, build_from_si
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
+ApprovalPredicate = Callable[[dict[str, Any], ToolContext[Any]], bool]
+"""`(validated arguments, context) -> True` when this call needs a person's approval first."""
+
 
 class Tool:
     """A function the model can call: name, description, JSON schema and how to invoke it.
@@ -38,6 +41,8 @@ class Tool:
         timeout: float | None = None,
         follow_up: bool = True,
         cancel_on_interrupt: bool = False,
+        needs_approval: bool | ApprovalPredicate = False,
+        approval_timeout: float | None = None,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"@tool needs a function, got {type(function).__name__}")
@@ -51,11 +56,22 @@ class Tool:
             )
         if timeout is not None and not timeout > 0:
             raise ToolDefinitionError(f"tool {self.name}: timeout must be positive, got {timeout!r}")
+        if approval_timeout is not None and not approval_timeout > 0:
+            raise ToolDefinitionError(
+                f"tool {self.name}: approval_timeout must be positive, got {approval_timeout!r}"
+            )
+        if not isinstance(needs_approval, bool) and not callable(needs_approval):
+            raise ToolDefinitionError(
+                f"tool {self.name}: needs_approval must be a bool or a predicate (arguments, context) -> bool"
+            )
         docstring = parse_docstring(inspect.getdoc(function))
         self.description: str = description if description is not None else docstring.description
         self.timeout: float | None = timeout
         self.follow_up: bool = follow_up
         self.cancel_on_interrupt: bool = cancel_on_interrupt
+        self.needs_approval: bool | ApprovalPredicate = needs_approval
+        self.approval_timeout: float | None = approval_timeout
+        """Seconds to wait for a decision; None: the agent's `approval_timeout`."""
         self.function: Callable[..., Any] = function
         self._spec: ArgumentSpec = (
             build_from_signature(function, docstring)
@@ -145,6 +161,8 @@ def tool(
     timeout: float | None = None,
     follow_up: bool = True,
     cancel_on_interrupt: bool = False,
+    needs_approval: bool | ApprovalPredicate = False,
+    approval_timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -158,6 +176,8 @@ def tool(
     timeout: float | None = None,
     follow_up: bool = True,
     cancel_on_interrupt: bool = False,
+    needs_approval: bool | ApprovalPredicate = False,
+    approval_timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a tool: `@tool` or `@tool(name=..., timeout=...)`.
 
@@ -165,6 +185,9 @@ def tool(
     receives the arguments object as its one (non-context) parameter.
     `follow_up=False` marks a state-only tool whose output needs no follow-up response by itself.
     `cancel_on_interrupt=True` lets a user barge-in cancel a running call.
+    `needs_approval=True` (or a predicate over the validated arguments and the `ToolContext`) makes
+    each call wait for `session.approve` / `session.reject` (or the agent's approver) before it
+    runs; `approval_timeout` overrides the agent's limit on that wait.
     """
 
     def decorate(fn: Callable[..., Any]) -> Tool:
@@ -176,6 +199,8 @@ def tool(
             timeout=timeout,
             follow_up=follow_up,
             cancel_on_interrupt=cancel_on_interrupt,
+            needs_approval=needs_approval,
+            approval_timeout=approval_timeout,
         )
 
     return decorate if function is None else decorate(function)

@@ -27,6 +27,8 @@ from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
 from agentkit import __version__
 from agentkit.engine import (
     AppEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     AudioChunk,
     ErrorReported,
     Interrupted,
@@ -117,6 +119,8 @@ class TracingObserver:
             Interrupted: self._interrupted,
             ErrorReported: self._error,
             Reconnected: self._reconnected,
+            ApprovalRequested: self._approval_requested,
+            ApprovalDecided: self._approval_decided,
         }
 
     # -- the observer hooks ---------------------------------------------------------------------
@@ -363,6 +367,24 @@ class TracingObserver:
             metric_attributes[attr.ERROR_TYPE] = event.status
         span.end(self._ns(event.time))
         self._instruments.tool_duration.record(max(event.time - tool.started, 0.0), metric_attributes)
+
+    # -- approvals ------------------------------------------------------------------------------
+
+    def _approval_requested(self, event: ApprovalRequested) -> None:
+        event_attributes: attr.Attributes = {attr.TOOL_NAME: event.name, attr.TOOL_CALL_ID: event.call_id}
+        if self.record_content:
+            event_attributes[attr.TOOL_ARGUMENTS] = event.arguments
+        self._record_event("approval_requested", event.time, event_attributes)
+
+    def _approval_decided(self, event: ApprovalDecided) -> None:
+        event_attributes: attr.Attributes = {
+            attr.TOOL_NAME: event.name,
+            attr.TOOL_CALL_ID: event.call_id,
+            "agentkit.approval.verdict": event.verdict,
+        }
+        if event.reason and self.record_content:
+            event_attributes["agentkit.approval.reason"] = event.reason
+        self._record_event("approval_decided", event.time, event_attributes)
 
     # -- errors and connections -----------------------------------------------------------------
 

@@ -154,9 +154,11 @@ class Harness:
         policy: Callable[[str], CallPolicy] | None = None,
         *,
         connect: bool = True,
+        **options: Any,
     ) -> None:
+        """`options`: more `TurnEngine` keywords (approvals, fillers, ...)."""
         counter = itertools.count(1)
-        kwargs: dict[str, Any] = {"new_event_id": lambda: f"evt_{next(counter)}"}
+        kwargs: dict[str, Any] = {"new_event_id": lambda: f"evt_{next(counter)}", **options}
         if policy is not None:
             kwargs["policy"] = policy
         self.engine = TurnEngine(session, **kwargs)

@@ -3,7 +3,8 @@
 The server keeps its own truth (which response is active, which `response.create` it took), reacts
 to what the engine sends, and may race it: server VAD starts responses and interrupts them, calls of
 one response stream interleaved, events get duplicated, tools finish in any order and twice, errors
-arrive, the connection drops and comes back. After every step the engine's actions are checked.
+arrive, the connection drops and comes back; calls may wait for approval, which comes, is refused,
+times out or is given twice. After every step the engine's actions are checked.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,10 @@ from agentkit.engine import (
     CREATE_TAG,
     CREATE_TIMEOUT_CODE,
     Action,
+    ApprovalDecided,
+    ApprovalError,
+    ApprovalNeed,
+    ApprovalRequested,
     CancelCall,
     Emit,
     ErrorReported,
@@ -81,9 +87,18 @@ class World:
     race_errors: int = 0
     lost_creates: int = 0
     cut_responses: int = 0
+    approval_mode: str = "none"
+    """Which calls wait for approval: `none`, `odd` (every second call) or `all`."""
+    approval_timeout: float | None = None
+    awaiting: list[str] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
     timeouts: int = 0
     """Creates the engine gave up waiting for (`tick`): each may be asked for once more."""
     """Responses the connection cut before their `response.done`: each may be asked for again."""
+
+    def needs_approval(self, call_id: str, name: str, arguments: str) -> ApprovalNeed | None:
+        wanted = self.approval_mode == "all" or (self.approval_mode == "odd" and call_id[-1] in "13579")
+        return ApprovalNeed(timeout=self.approval_timeout) if wanted else None
 
     # -- checking every engine answer ----------------------------------------------------------
 
@@ -94,6 +109,8 @@ class World:
                 self.on_send(action.event)
             elif isinstance(action, StartCall):
                 assert action.call_id not in self.started, "a call starts once"
+                if self.needs_approval(action.call_id, "", "") is not None:
+                    assert action.call_id in self.approved, "a call that needs approval starts once approved"
                 self.started.append(action.call_id)
             elif isinstance(action, CancelCall):
                 assert action.call_id in self.started
@@ -103,8 +120,19 @@ class World:
                     assert action.event.error.event_id in self.creates_in_flight
                     self.creates_in_flight.discard(action.event.error.event_id)
                     self.timeouts += 1
+            elif isinstance(action, Emit) and isinstance(action.event, ApprovalRequested):
+                assert action.event.call_id not in self.awaiting + self.started + self.settled_ids
+                assert self.needs_approval(action.event.call_id, "", "") is not None
+                self.awaiting.append(action.event.call_id)
+            elif isinstance(action, Emit) and isinstance(action.event, ApprovalDecided):
+                assert action.event.call_id in self.awaiting, "only a waiting call is decided"
+                self.awaiting.remove(action.event.call_id)
+                if action.event.verdict == "approved":
+                    self.approved.append(action.event.call_id)
             elif isinstance(action, Emit) and isinstance(action.event, ToolCallFinished):
                 call_id = action.event.call_id
+                if call_id in self.awaiting:  # cancelled while it waited
+                    self.awaiting.remove(call_id)
                 assert call_id not in self.settled_ids, "exactly one outcome per call"
                 self.settled_ids.append(call_id)
                 if self.connected:
@@ -220,6 +248,8 @@ class World:
     def step(self) -> None:
         self.h.now += self.data.draw(st.sampled_from([0.0, 0.01, 0.2]))
         ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
+        if self.approval_mode != "none":
+            ops += ["approve", "reject", "decide_again"]
         if self.connected:
             ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
             ops += ["tick", "swallow"]
@@ -239,6 +269,14 @@ class World:
             call_id = self.data.draw(st.sampled_from(running))
             status = self.data.draw(st.sampled_from(STATUSES))
             self.apply(engine.call_finished(call_id, f"out {call_id}", status=status, now=self.h.now))
+        elif op == "approve" and self.awaiting:
+            self.apply(engine.approve(self.data.draw(st.sampled_from(self.awaiting)), self.h.now))
+        elif op == "reject" and self.awaiting:
+            self.apply(engine.reject(self.data.draw(st.sampled_from(self.awaiting)), "policy", self.h.now))
+        elif op == "decide_again" and self.settled_ids:
+            call_id = self.data.draw(st.sampled_from(self.settled_ids))
+            with pytest.raises(ApprovalError):
+                engine.approve(call_id, self.h.now)
         elif op == "late" and self.settled_ids:
             call_id = self.data.draw(st.sampled_from(self.settled_ids))
             assert engine.call_finished(call_id, "late", status="ok", now=self.h.now) == []
@@ -265,6 +303,18 @@ class World:
             self.disconnect()
         elif op == "reconnect":
             self.reconnect()
+
+    def decide_one(self) -> bool:
+        """Approve or reject a waiting call, or (False) leave them all to their deadline."""
+        engine = self.h.engine
+        choices = ["approve", "reject"] + (["wait"] if self.approval_timeout is not None else [])
+        choice = self.data.draw(st.sampled_from(choices), label="decision")
+        call_id = self.data.draw(st.sampled_from(self.awaiting), label="decided call")
+        if choice == "approve":
+            self.apply(engine.approve(call_id, self.h.now))
+        elif choice == "reject":
+            self.apply(engine.reject(call_id, "over the limit", self.h.now))
+        return choice != "wait"
 
     def disconnect(self) -> None:
         self.connected = False
@@ -295,6 +345,8 @@ class World:
                 self.generate_one()
             elif running:
                 self.apply(self.h.engine.call_finished(running[0], "ok", status="ok", now=self.h.now))
+            elif self.awaiting and self.decide_one():
+                pass
             elif (deadline := self.h.engine.next_deadline) is not None:
                 self.h.now = max(self.h.now, deadline)
                 self.apply(self.h.engine.tick(self.h.now))
@@ -306,7 +358,10 @@ class World:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
-    world = World(Harness(connect=False), data, echo=data.draw(st.booleans(), label="echo"))
+    harness = Harness(connect=False, approvals=lambda *call: world.needs_approval(*call))
+    world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
+    world.approval_mode = data.draw(st.sampled_from(["none", "odd", "all"]), label="approvals")
+    world.approval_timeout = data.draw(st.sampled_from([None, 10.0]), label="approval timeout")
     world.apply(world.h.engine.connected(0.0))
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         world.step()
@@ -321,6 +376,8 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     assert sorted(world.settled_ids) == sorted(set(world.started) | set(world.settled_ids))
     assert set(world.started) <= set(world.settled_ids), "every started call got its outcome"
     assert world.h.engine.running_calls == ()
+    assert world.h.engine.awaiting_approval == ()
+    assert not world.awaiting
 
 
 @settings(max_examples=100, deadline=None)
@@ -353,6 +410,56 @@ def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.Dat
     assert world.race_errors == 0
     assert world.creates == world.app_requests + world.batches
     assert set(world.started) == set(world.settled_ids)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_calls_waiting_for_approval_keep_their_batch_whole(data: st.DataObject) -> None:
+    """Calls that wait for a decision (approved, rejected or timed out, in any order with the other
+    calls of their batch finishing): each batch still gets its one follow-up, after every output."""
+    harness = Harness(connect=False, approvals=lambda *call: world.needs_approval(*call))
+    world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
+    world.approval_mode = data.draw(st.sampled_from(["odd", "all"]), label="approvals")
+    world.approval_timeout = data.draw(st.sampled_from([None, 10.0]), label="approval timeout")
+    world.apply(world.h.engine.connected(0.0))
+    world.app_requests += 1
+    world.apply(world.h.engine.request_response(0.0))
+    for _ in range(300):
+        running = [c for c in world.started if c not in world.settled_ids]
+        queues = (("out", world.outbox), ("in", world.inbox), ("gen", world.generating))
+        choices = [name for name, queue in queues if queue]
+        choices += ["tool"] if running else []
+        choices += ["decide"] if world.awaiting else []
+        if not choices:
+            if (deadline := world.h.engine.next_deadline) is None:
+                break
+            world.h.now = deadline  # only approval deadlines are left: let them pass
+            world.apply(world.h.engine.tick(world.h.now))
+            continue
+        pick = data.draw(st.sampled_from(choices))
+        if pick == "out":
+            world.deliver(world.outbox.popleft())
+        elif pick == "in":
+            world.process_one()
+        elif pick == "gen":
+            world.generate_one()
+        elif pick == "decide":
+            world.decide_one()
+        else:
+            call_id = data.draw(st.sampled_from(running))
+            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=world.h.now))
+    assert world.race_errors == 0
+    assert world.creates == world.app_requests + world.batches, "one follow-up per batch, decided or not"
+    assert set(world.started) <= set(world.settled_ids)
+    assert not world.awaiting
+    assert world.h.engine.awaiting_approval == ()
+    finished = {e.call_id: e.status for e in world.h.emitted(ToolCallFinished)}
+    for call_id in world.settled_ids:
+        if world.needs_approval(call_id, "", "") is not None and call_id not in world.approved:
+            assert finished[call_id] in ("rejected", "approval_timeout"), "no decision, no run"
+    for call_id in world.approved:
+        with pytest.raises(ApprovalError, match="already approved"):
+            world.h.engine.reject(call_id, "too late", world.h.now)
 
 
 @settings(max_examples=100, deadline=None)

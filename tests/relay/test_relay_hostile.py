@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
+from agentkit import Agent, ApprovalRequested, tool
 from agentkit.protocol import (
     ConversationItemCreate,
     FunctionCallOutputItem,
@@ -210,3 +211,30 @@ async def test_two_concurrent_clients_tool_rounds_never_mix() -> None:
             if isinstance(e, ConversationItemCreate) and isinstance(e.item, FunctionCallOutputItem)
         }
         assert first_ids.isdisjoint(second_ids)
+
+
+async def test_approval_requests_stay_with_the_operator_and_never_reach_the_client() -> None:
+    asked: list[str] = []
+
+    @tool(needs_approval=True)
+    def refund_order(order_id: str) -> str:
+        """Refund an order by its order id.
+
+        Args:
+            order_id: The order id, like A-1001.
+        """
+        return f"refunded {order_id}"
+
+    async def operator(request: ApprovalRequested) -> bool:
+        asked.append(request.call_id)
+        return True
+
+    agent = Agent("shop", SECRET_PROMPT, tools=[refund_order], approver=operator, reconnect=None)
+    async with running_relay(agent=agent) as (_, server), client(server) as user:
+        await user.until_type("session.created")
+        await user.say("Please refund order A-1001")
+        await user.answer()
+        shown = "\n".join(user.frames)
+        assert len(asked) == 1, "the operator was asked"
+        for private in ("approval", asked[0], "needs_approval"):
+            assert private not in shown, private

@@ -8,6 +8,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
 from agentkit.engine import (
+    ApprovalDecided,
+    ApprovalRequested,
     AudioChunk,
     ErrorReported,
     Interrupted,
@@ -393,3 +395,29 @@ def test_an_observer_reused_after_close_starts_afresh_and_sharing_is_flagged(
     assert not caplog.records
     observer.session_started(INFO, T0 + 4)  # a second live session on the same observer
     assert "one session at a time" in caplog.text
+
+
+def test_approvals_are_span_events_on_the_turn(telemetry: Telemetry) -> None:
+    observer = started_observer(telemetry)
+    feed(
+        observer,
+        [
+            TurnStarted(time=T0),
+            ResponseStarted(time=T0 + 0.1, response_id="r1"),
+            ApprovalRequested(
+                time=T0 + 0.2,
+                call_id="c1",
+                name="refund",
+                arguments='{"amount": 80}',
+                response_id="r1",
+                deadline=None,
+            ),
+            ApprovalDecided(time=T0 + 0.5, call_id="c1", name="refund", verdict="rejected", reason="limit"),
+            turn_done(T0 + 0.9),
+        ],
+    )
+    turn = telemetry.span("invoke_agent support")
+    events = {event.name: dict(event.attributes or {}) for event in turn.events}
+    assert events["approval_requested"]["gen_ai.tool.name"] == "refund"
+    assert events["approval_requested"]["gen_ai.tool.call.id"] == "c1"
+    assert events["approval_decided"]["agentkit.approval.verdict"] == "rejected"

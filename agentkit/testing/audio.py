@@ -2,7 +2,8 @@
 
 Speech comes from `agentkit.testing.speech.synthesize` (espeak-ng where installed, otherwise a
 clearly synthetic signal of a plausible length). `spoken()` makes speech the server will "hear" as
-its text, so audio turns work end to end without a speech recogniser.
+exactly its text (no recognition, so a test is certain of what was heard); other audio goes to the
+server's speech recogniser (`agentkit.testing.hearing`).
 """
 
 from __future__ import annotations

@@ -67,6 +67,8 @@ from agentkit.testing import audio
 from agentkit.testing.conversation import Conversation
 from agentkit.testing.errors import ClientError, error_event, invalid_value, missing_parameter
 from agentkit.testing.faults import Faults
+from agentkit.testing.hearing.recogniser import INSTALL_HINT, Recogniser
+from agentkit.testing.hearing.vocabulary import vocabulary_of
 from agentkit.testing.models import ModelContext, RealtimeModel
 from agentkit.testing.responder import DELTA_EVENTS, ResponseSettings, ResponseStream, Synthesizer
 from agentkit.testing.routing import Route
@@ -102,7 +104,29 @@ class Services:
     faults: Callable[[], Faults]
     synthesize: Synthesizer
     transcribe: Callable[[bytes], str | None]
+    """The exact path: what `spoken()` speech says (None for any other audio)."""
+    hearing: Recogniser | None = None
+    """Recognises any other audio; None hears only `spoken()` speech."""
+    warn_deaf: bool = False
+    """Say once, when unmarked audio arrives, that a recogniser would hear it (the package is missing)."""
     record_timeline: bool = False
+
+    async def hear(self, pcm16: bytes, session: SessionConfig) -> str | None:
+        """What the audio says: marked speech exactly, else the recogniser's words, else None."""
+        marked = self.transcribe(pcm16)
+        if marked is not None or not pcm16:
+            return marked
+        if self.hearing is None:
+            if self.warn_deaf:
+                self.warn_deaf = False
+                logger.warning(
+                    "the local server got audio not made with spoken() and has no speech recogniser, so it"
+                    " hears no words in it: %s",
+                    INSTALL_HINT,
+                )
+            return None
+        vocabulary = vocabulary_of(session.instructions, session.tools)
+        return await anyio.to_thread.run_sync(self.hearing.transcribe, pcm16, vocabulary)
 
 
 @dataclass(eq=False)
@@ -430,7 +454,7 @@ class ServerConnection:
         fmt = self.session.input_audio_format or "pcm16"
         item = MessageItem(id=item_id, role="user", status="completed", content=[InputAudioPart()])
         stored, previous = self.conversation.add(item)
-        heard = self._services.transcribe(audio.decode(data, fmt))
+        heard = await self._services.hear(audio.decode(data, fmt), self.session)
         if heard is not None:
             self.conversation.heard[item_id] = heard
         await self.send(

@@ -24,6 +24,7 @@ from agentkit.protocol import Dialect, new_id
 from agentkit.testing import audio
 from agentkit.testing.connection import ServerConnection, Services
 from agentkit.testing.faults import Faults
+from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
@@ -52,6 +53,11 @@ class LocalRealtimeServer:
     Every URL form of the real services works (see `url()`); the path picks the dialect. State is per
     connection. `model`, `timing` and `faults` may be replaced while the server runs.
     `record_timeline` keeps a timestamp per frame on each connection (`connection.timeline`, for benchmarks).
+
+    Input audio made with `spoken()` is heard exactly as its text (`transcribe` replaces that path);
+    any other audio goes to `hearing`: by default pocketsphinx biased toward the session's tools when
+    the `speech` extra is installed (a warning says how to install it otherwise); None hears only
+    `spoken()` speech.
     """
 
     def __init__(
@@ -66,6 +72,7 @@ class LocalRealtimeServer:
         synthesize: Synthesizer | None = None,
         transcribe: Callable[[bytes], str | None] | None = None,
         record_timeline: bool = False,
+        hearing: Recogniser | Literal["auto"] | None = "auto",
     ) -> None:
         self.api_key = api_key
         self.model: RealtimeModel = model if model is not None else _default_model()
@@ -81,6 +88,8 @@ class LocalRealtimeServer:
             faults=lambda: self.faults,
             synthesize=synthesize or audio.default_synthesizer(),
             transcribe=transcribe or audio.recall,
+            hearing=default_recogniser() if hearing == "auto" else hearing,
+            warn_deaf=hearing == "auto",
             record_timeline=record_timeline,
         )
         self._server: Server | None = None

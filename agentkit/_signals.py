@@ -13,20 +13,31 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 
-async def until_signalled(main: Callable[[], Awaitable[object]]) -> None:
-    """Run `main` until it returns or the process gets SIGINT / SIGTERM, then return normally."""
+async def until_signalled(main: Callable[[], Awaitable[object]]) -> bool:
+    """Run `main` until it returns or the process gets SIGINT / SIGTERM, then return normally;
+    True when a signal stopped it."""
+    signalled = False
+    failure: Exception | None = None
     async with anyio.create_task_group() as group:
 
         async def watch() -> None:
+            nonlocal signalled
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
+                    signalled = True
                     group.cancel_scope.cancel()
                     return
 
         if sys.platform != "win32":  # no signal receiver there: Ctrl-C is a KeyboardInterrupt
             group.start_soon(watch)
-        await main()
+        try:
+            await main()
+        except Exception as exc:  # raised below as itself, not inside the task group's ExceptionGroup
+            failure = exc
         group.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return signalled
 
 
 def run_until_signalled(main: Callable[[], Awaitable[object]]) -> None:

@@ -12,7 +12,9 @@ import pytest
 
 from agentkit.console import ChatView
 from agentkit.engine import ArgumentsDelta, TextDelta, ToolCallFinished, ToolCallStarted
-from tests.terminal import offline_env, run_on_terminal
+from tests.terminal import interrupt_at_prompt, offline_env, run_on_terminal
+
+ROOT = Path(__file__).resolve().parents[1]
 
 AGENT_MODULE = '''
 from agentkit import Agent, ToolError, tool
@@ -79,12 +81,24 @@ def test_a_py_file_target_loads_too(bot_file: Path, tmp_path: Path) -> None:
     assert "shopbot › Hello!" in result.stdout
 
 
+def test_the_example_bot_is_a_ready_target_on_the_default_database(tmp_path: Path) -> None:
+    """A fresh clone: `agentkit chat examples.customer_service:agent` creates and seeds the default
+    shop database (here under a fresh XDG_DATA_HOME) and answers from it."""
+    env = {**offline_env(), "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = chat("examples.customer_service:agent", "Where is my order A-1002?\n", ROOT, env)
+    assert result.returncode == 0, result.stderr
+    assert "Chatting with 'shop assistant'" in result.stdout
+    assert "lookup_order(order_id='A-1002')" in result.stdout
+    assert "27-inch monitor" in result.stdout
+    assert (tmp_path / "data" / "agentkit" / "customer_service.sqlite3").is_file()
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
         ("shopbot", "expected MODULE:ATTRIBUTE"),
         ("shopbot:missing", "has no attribute 'missing'"),
-        ("shopbot:not_an_agent", "is a int, not an agentkit Agent"),
+        ("shopbot:not_an_agent", "shopbot:not_an_agent is not an Agent (got int)"),
         ("no_such_module_here:agent", "No module named 'no_such_module_here'"),
     ],
 )
@@ -139,6 +153,17 @@ def test_on_a_terminal_it_prompts_and_streams_arguments_live(bot_file: Path) -> 
     assert "\r\x1b[K" in text  # the call's line was rewritten as its arguments streamed
     assert "lookup_order(order_id='A-1001')" in text
     assert "Ctrl-D ends." in text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_ctrl_c_at_the_prompt_quits_at_once(bot_file: Path) -> None:
+    status, text = interrupt_at_prompt(
+        [sys.executable, "-m", "agentkit", "chat", "shopbot:agent"], "you › ".encode(), bot_file.parent
+    )
+    assert status == 130
+    assert "Traceback" not in text
+    assert "Exception ignored" not in text
+    assert "KeyboardInterrupt" not in text
 
 
 def test_the_view_rewrites_a_call_line_while_its_arguments_stream() -> None:

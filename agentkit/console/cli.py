@@ -4,13 +4,16 @@ else agentkit's local server)."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentkit.agent import Agent
+
+INTERRUPTED = 130
+"""The exit status after Ctrl-C, as shells report a command stopped by SIGINT."""
 
 
 def register(subparsers: Any) -> None:
@@ -30,9 +33,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from agentkit.tools.targets import TargetError
+
     try:
         agent = load_agent(args.target)
-    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+    except TargetError as exc:
         print(f"agentkit chat: cannot load {args.target}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the user's module failed while importing (a SyntaxError, say): how, briefly
@@ -40,14 +45,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import anyio
 
+    from agentkit._signals import until_signalled
     from agentkit.connection import ConnectionClosed, EndpointError, ServiceError
     from agentkit.console.tracefile import TraceFileUnavailable
     from agentkit.session import SessionClosed
 
     try:
-        anyio.run(_chat, agent, args.trace_file, args.turn_timeout)
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
+        signalled = anyio.run(until_signalled, partial(_chat, agent, args.trace_file, args.turn_timeout))
+    except KeyboardInterrupt:  # Windows: no signal receiver, Ctrl-C arrives as an exception
+        signalled = True
     except (
         EndpointError,
         ServiceError,
@@ -59,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
     ) as exc:
         print(f"agentkit chat: {exc}", file=sys.stderr)
         return 1
+    if signalled:  # Ctrl-C: the session was closed; end the prompt's line and say so in the status
+        print(file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 
@@ -78,21 +87,8 @@ async def _chat(agent: Agent, trace_file: Path | None, turn_timeout: float) -> N
 def load_agent(target: str) -> Agent:
     """The `Agent` named by `module:attribute` or `file.py:attribute` (or what a function there returns)."""
     from agentkit.agent import Agent
+    from agentkit.tools.targets import load_object
 
-    module_name, colon, attribute = target.partition(":")
-    if not colon or not module_name or not attribute:
-        raise ValueError("expected MODULE:ATTRIBUTE, like my_bot:agent")
-    if module_name.endswith(".py"):
-        from agentkit.tools.targets import import_file
-
-        module = import_file(Path(module_name))
-    else:
-        if "" not in sys.path and str(Path.cwd()) not in sys.path:
-            sys.path.insert(0, str(Path.cwd()))  # like `python -m`, modules in the current folder load
-        module = importlib.import_module(module_name)
-    value = getattr(module, attribute)
-    if callable(value) and not isinstance(value, Agent):
-        value = value()
-    if not isinstance(value, Agent):
-        raise TypeError(f"{target} is a {type(value).__name__}, not an agentkit Agent")
-    return value
+    agent = load_object(target, (Agent,))
+    assert isinstance(agent, Agent)
+    return agent

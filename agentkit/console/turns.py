@@ -6,7 +6,9 @@ says between turns is lost and the view always finishes a turn before the next p
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol, TextIO
 
@@ -93,10 +95,35 @@ async def read_lines(source: TextIO | None = None, prompt: str | None = None) ->
         return line if line else None
 
     while True:
-        line = await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
+        line = await _read_in_daemon_thread(read)
         if line is None:
             return
         yield line
+
+
+async def _read_in_daemon_thread(read: Callable[[], str | None]) -> str | None:
+    """`read()` in a daemon thread of its own, so a read still blocked when the program stops (Ctrl-C
+    at the prompt) neither keeps the process alive until Enter nor fails at exit. The awaiting
+    worker is released on cancellation; the reader itself ends with the process."""
+    results: queue.SimpleQueue[tuple[bool, object]] = queue.SimpleQueue()
+
+    def reader() -> None:
+        try:
+            results.put((True, read()))
+        except BaseException as exc:  # handed to the awaiting task, raised there
+            results.put((False, exc))
+
+    threading.Thread(target=reader, name="agentkit-console-input", daemon=True).start()
+    try:
+        ok, value = await anyio.to_thread.run_sync(results.get, abandon_on_cancel=True)
+    except BaseException:
+        results.put((False, None))  # wakes the abandoned worker, which would block exit otherwise
+        raise
+    if not ok:
+        assert isinstance(value, BaseException)
+        raise value
+    assert value is None or isinstance(value, str)
+    return value
 
 
 async def lines_of(texts: list[str]) -> AsyncIterator[str]:

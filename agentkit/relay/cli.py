@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import ipaddress
 import logging
-import os
 import sys
 from typing import Any
 
@@ -19,28 +17,16 @@ from agentkit.relay.auth import ClientAuth
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.relay import Relay
 from agentkit.relay.server import RelayServer
+from agentkit.tools.targets import TargetError, load_object
 
-
-class TargetError(Exception):
-    """The MODULE:AGENT argument does not name an Agent or a Relay."""
+__all__ = ["TargetError", "exposure_warning", "is_loopback", "load_target", "port_number", "register"]
 
 
 def load_target(target: str) -> Agent | Relay:
-    """The `Agent` or `Relay` named `module.path:attribute` (the current folder is importable)."""
-    module_name, _, attribute = target.partition(":")
-    if not module_name or not attribute:
-        raise TargetError(f"expected MODULE:AGENT (like myapp.bot:agent), got {target!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise TargetError(f"cannot import {module_name}: {exc}") from exc
-    value = getattr(module, attribute, None)
-    if callable(value) and not isinstance(value, (Agent, Relay)):
-        value = value()  # a factory
-    if not isinstance(value, (Agent, Relay)):
-        raise TargetError(f"{target} is not an Agent or a Relay (got {type(value).__name__})")
+    """The `Agent` or `Relay` named `module.path:attribute` or `file.py:attribute` (or what a factory
+    there returns); the current folder is importable, as for `agentkit chat`."""
+    value = load_object(target, (Agent, Relay), form="MODULE:AGENT")
+    assert isinstance(value, (Agent, Relay))
     return value
 
 

@@ -36,11 +36,11 @@ def _list_plugins(args: argparse.Namespace) -> int:
 
 def _print_tools(args: argparse.Namespace) -> int:
     from agentkit.tools.errors import PluginError, ToolDefinitionError
-    from agentkit.tools.targets import load_target
+    from agentkit.tools.targets import TargetError, load_target
 
     try:
         toolset = load_target(args.target)
-    except (PluginError, ToolDefinitionError, ImportError) as exc:
+    except (PluginError, ToolDefinitionError, TargetError) as exc:
         print(f"agentkit tools: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the user's module failed while importing: say how, briefly

@@ -56,14 +56,19 @@ def load_plugin(name: str) -> Toolset:
 
 
 def as_toolset(obj: object, *, name: str) -> Toolset:
-    """Accept a Toolset, a Tool, or a zero-argument callable returning one of them."""
+    """Accept a Toolset, a Tool, a tuple or list of them, or a zero-argument callable returning one."""
     if not isinstance(obj, (Toolset, Tool)) and callable(obj):
         obj = obj()
     if isinstance(obj, Tool):
         return Toolset([obj], name=name)
     if isinstance(obj, Toolset):
         return obj
-    raise PluginError(f"{name} gave {type(obj).__name__}, expected a Toolset or a callable returning one")
+    if isinstance(obj, (tuple, list)) and obj and all(isinstance(item, (Tool, Toolset)) for item in obj):
+        return Toolset(obj, name=name)
+    raise PluginError(
+        f"{name} gave {type(obj).__name__}, expected a Toolset, a Tool, a tuple or list of tools,"
+        " or a callable returning one"
+    )
 
 
 def _resolve(point: EntryPoint) -> Toolset:

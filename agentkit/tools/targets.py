@@ -6,6 +6,7 @@ import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TypeGuard
 
 from agentkit.tools.plugins import as_toolset, load_plugin, plugin_names
 from agentkit.tools.tool import Tool
@@ -35,24 +36,75 @@ def import_module_here(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
+class TargetError(Exception):
+    """A command-line target names nothing usable: bad form, nothing importable, or the wrong kind."""
+
+
+def import_target_module(name: str) -> ModuleType:
+    """A module by dotted name (the current folder importable) or a .py file, for any command."""
+    try:
+        return import_file(Path(name)) if name.endswith(".py") else import_module_here(name)
+    except ImportError as exc:
+        raise TargetError(f"cannot import {name}: {exc}") from exc
+
+
+def load_object(target: str, kinds: tuple[type, ...], *, form: str = "MODULE:ATTRIBUTE") -> object:
+    """The object `module:attribute` or `file.py:attribute` names, called first when it is a factory
+    (anything callable that is not already one of `kinds`); `TargetError` says what is wrong.
+
+    `agentkit chat`, `agentkit relay` and `agentkit tools` all load their targets through this."""
+    module_name, colon, attribute = target.partition(":")
+    if not colon or not module_name or not attribute:
+        raise TargetError(f"expected {form}, like my_bot:agent or bots/shop.py:agent, got {target!r}")
+    module = import_target_module(module_name)
+    try:
+        value = getattr(module, attribute)
+    except AttributeError:
+        raise TargetError(f"{module_name} has no attribute {attribute!r}") from None
+    if callable(value) and not isinstance(value, kinds):
+        value = value()  # a factory
+    if not isinstance(value, kinds):
+        names = " or ".join(kind.__name__ for kind in kinds)
+        raise TargetError(f"{target} is not {_article(names)} {names} (got {type(value).__name__})")
+    return value
+
+
 def load_target(target: str) -> Toolset:
-    """A plugin by name, `pkg.mod:attr` (a toolset, a tool or an Agent), or every public
-    Tool/Toolset in a module or .py file."""
+    """A plugin by name, `pkg.mod:attr` (a toolset, a tool, a tuple or list of them, or an Agent), or
+    every tool a module or .py file holds at its top level: its public Tools, Toolsets, tuples and
+    lists of tools, and the tools of its Agents."""
     from agentkit.agent import Agent  # here: the agent module imports this package
 
     if target in plugin_names():
         return load_plugin(target)
     module_name, _, attribute = target.partition(":")
-    module = (
-        import_file(Path(module_name)) if module_name.endswith(".py") else import_module_here(module_name)
-    )
     if attribute:
-        value = getattr(module, attribute)
-        if callable(value) and not isinstance(value, (Tool, Toolset, Agent)):
-            value = value()  # a factory, as `agentkit chat` accepts
+        value = load_object(target, (Tool, Toolset, Agent, tuple, list))
         return value.toolset if isinstance(value, Agent) else as_toolset(value, name=attribute)
-    public = (value for key, value in vars(module).items() if not key.startswith("_"))
-    found = [value for value in public if isinstance(value, (Tool, Toolset))]
+    module = import_target_module(module_name)
+    public = [value for key, value in vars(module).items() if not key.startswith("_")]
+    found: list[Tool | Toolset] = []
+    for value in public:
+        if isinstance(value, Agent):
+            found.append(value.toolset)
+        elif isinstance(value, (Tool, Toolset)):
+            found.append(value)
+        elif _is_tool_sequence(value):
+            found.extend(value)
     if not found:
-        raise ImportError(f"{target} defines no tools (no public Tool or Toolset objects)")
+        raise TargetError(
+            f"{target} defines no tools (no public Tool, Toolset, tuple of tools or Agent at its top level)"
+        )
     return Toolset(found, name=module_name)
+
+
+def _is_tool_sequence(value: object) -> TypeGuard[tuple[Tool | Toolset, ...] | list[Tool | Toolset]]:
+    return (
+        isinstance(value, (tuple, list))
+        and bool(value)
+        and all(isinstance(item, (Tool, Toolset)) for item in value)
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

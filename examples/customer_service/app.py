@@ -36,7 +36,7 @@ from agentkit.observer import SessionObserver
 from agentkit.relay.cli import port_number
 from agentkit.session import SessionClosed
 
-from .agent import build_agent
+from .bot import build_agent
 from .db import ShopDatabase, ShopDatabaseError, default_db_path
 from .demo import run_demo
 from .serve import serve

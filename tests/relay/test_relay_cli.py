@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -18,7 +19,7 @@ from agentkit.relay import Relay, bearer_auth
 from agentkit.relay import cli as relay_cli
 from agentkit.relay.cli import TargetError, exposure_warning, is_loopback, load_target
 
-from .relay_helpers import Client, make_agent, tracking_number
+from .relay_helpers import Client, make_agent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,8 +49,9 @@ def test_targets_load_agents_relays_and_factories() -> None:
     [
         ("no_colon", "expected MODULE:AGENT"),
         ("no_such_module_xyz:agent", "cannot import no_such_module_xyz"),
-        (f"{__name__}:not_an_agent", "is not an Agent or a Relay (got int)"),
-        (f"{__name__}:missing", "is not an Agent or a Relay (got NoneType)"),
+        (f"{__name__}:not_an_agent", "is not an Agent or Relay (got int)"),
+        (f"{__name__}:missing", f"{__name__} has no attribute 'missing'"),
+        ("no_such_file.py:agent", "cannot import no_such_file.py: no such Python file"),
     ],
 )
 def test_bad_targets_say_what_is_wrong(target: str, message: str) -> None:
@@ -95,14 +97,33 @@ def test_a_bad_port_is_refused_by_the_parser(
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.anyio
-@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGINT")
-async def test_the_standalone_command_serves_the_page_and_a_conversation() -> None:
+BOT_FILE = '''
+from agentkit import Agent, tool
+
+
+@tool
+def lookup_order(order_id: str) -> dict:
+    """Look up an order by its order id and tell its delivery status.
+
+    Args:
+        order_id: The order id, like A-1001.
+    """
+    return {"order_id": order_id, "status": "shipped", "tracking_number": "TRK-" + order_id}
+
+
+agent = Agent("filebot", "Help customers.", tools=[lookup_order])
+'''
+
+
+async def serve_and_ask(
+    target: str, question: str, expected: str, banner_name: str, env: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Run `agentkit relay TARGET --local` as a user does, ask one typed question on its WebSocket,
+    stop it with Ctrl-C; returns the events the client saw."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
-    command = [sys.executable, "-m", "agentkit", "relay", "tests.relay.relay_helpers:make_agent"]
+    command = [sys.executable, "-m", "agentkit", "relay", target]
     options = ["--local", "--tool-notices", "--host", "127.0.0.1", "--port", str(port)]
     async with await anyio.open_process([*command, *options], cwd=ROOT, env=env) as process:
         assert process.stdout is not None
@@ -111,21 +132,57 @@ async def test_the_standalone_command_serves_the_page_and_a_conversation() -> No
                 banner = b""
                 while b"\n" not in banner:
                     banner += await process.stdout.receive()
-                assert f"agentkit relay: shop at http://127.0.0.1:{port}/".encode() in banner
+                assert f"agentkit relay: {banner_name} at http://127.0.0.1:{port}/".encode() in banner
                 async with httpx.AsyncClient() as http:
                     page = await http.get(f"http://127.0.0.1:{port}/")
                 assert page.status_code == 200
                 async with connect(f"ws://127.0.0.1:{port}/realtime") as websocket:
                     user = Client(websocket)
                     await user.until_type("session.created")
-                    await user.say("Where is my order A-1001?")
-                    assert tracking_number("A-1001") in await user.answer()
-                    assert any(e["type"] == "agentkit.tool_activity" for e in user.events)
+                    await user.say(question)
+                    assert expected in await user.answer()
                 process.send_signal(signal.SIGINT)
                 assert await process.wait() == 0
         finally:
             if process.returncode is None:
                 process.kill()
+    return user.events
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
+    return {**env, **extra}
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGINT")
+async def test_the_standalone_command_serves_the_page_and_a_conversation() -> None:
+    events = await serve_and_ask(
+        "tests.relay.relay_helpers:make_agent",
+        "Where is my order A-1001?",
+        "TRK-A-1001",
+        "shop",
+        offline_env(),
+    )
+    assert any(e["type"] == "agentkit.tool_activity" for e in events)
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGINT")
+async def test_the_command_serves_an_agent_from_a_py_file(tmp_path: Path) -> None:
+    bot = tmp_path / "filebot.py"
+    bot.write_text(BOT_FILE)
+    await serve_and_ask(f"{bot}:agent", "Where is my order A-1003?", "TRK-A-1003", "filebot", offline_env())
+
+
+@pytest.mark.anyio
+@pytest.mark.skipif(sys.platform == "win32", reason="stops the server with SIGINT")
+async def test_the_example_bot_is_a_ready_target_on_the_default_database(tmp_path: Path) -> None:
+    env = offline_env(XDG_DATA_HOME=str(tmp_path / "data"))  # the default database, in a fresh home
+    await serve_and_ask(
+        "examples.customer_service:agent", "Where is my order A-1002?", "A-1002", "shop assistant", env
+    )
+    assert (tmp_path / "data" / "agentkit" / "customer_service.sqlite3").is_file()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"])

@@ -56,7 +56,8 @@ def test_discovery_reports_broken_plugins_without_hiding_others(temp_plugins: Pa
     assert missing.error == "ModuleNotFoundError: No module named 'agentkit_module_that_does_not_exist'"
     assert (
         found["zz_wrong_type"].error
-        == "PluginError: zz_wrong_type gave float, expected a Toolset or a callable returning one"
+        == "PluginError: zz_wrong_type gave float, expected a Toolset, a Tool, a tuple or list of tools,"
+        " or a callable returning one"
     )
 
 
@@ -161,3 +162,22 @@ def test_tools_command_finds_modules_in_the_current_folder_and_reads_agents(
     for target in ("agentkit_cwd_bot", "agentkit_cwd_bot:agent", "agentkit_cwd_bot:make_agent"):
         assert main(["tools", target]) == 0, capsys.readouterr().err
         assert [d["name"] for d in json.loads(capsys.readouterr().out)] == ["echo"]
+
+
+def test_tools_command_lists_the_example_bots_tools_without_opening_its_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`agentkit tools examples.customer_service` (its tools are a tuple, TOOLS) and `...:TOOLS`."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    expected = [
+        "lookup_order",
+        "find_customer",
+        "track_shipment",
+        "start_refund",
+        "search_faq",
+        "escalate_to_human",
+    ]
+    for target in ("examples.customer_service", "examples.customer_service:TOOLS"):
+        assert main(["tools", target]) == 0, capsys.readouterr().err
+        assert [d["name"] for d in json.loads(capsys.readouterr().out)] == expected
+    assert list(tmp_path.iterdir()) == []  # listing tools built no agent and created no database

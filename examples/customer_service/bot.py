@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from agentkit import Agent, SessionObserver
 
@@ -49,3 +50,11 @@ def build_agent(
         input_transcription=TRANSCRIPTION_MODEL if listen else None,
         observers=observers,
     )
+
+
+@cache
+def default_agent() -> Agent:
+    """The bot on the default shop database (created and seeded on first use), speaking and listening
+    as on the voice page; in a terminal chat its answers show as their transcripts. This is
+    `examples.customer_service:agent`, for `agentkit chat` and `agentkit relay`."""
+    return build_agent(ShopDatabase(), speak=True, listen=True)

@@ -319,10 +319,27 @@ class TurnEngine:
     # -- connection ------------------------------------------------------------------------------
 
     def connected(self, now: float) -> list[Action]:
-        """The first connection is open: configure the session."""
+        """The first connection is open: configure the session (and give it a restored conversation)."""
         self._check_open()
         self._connected = True
-        return [self._send(SessionUpdate(session=self._config))]
+        out: list[Action] = [self._send(SessionUpdate(session=self._config))]
+        out.extend(self._send(ConversationItemCreate(item=item)) for item in self._record.replay())
+        return out
+
+    def conversation(self) -> list[dict[str, Any]]:
+        """The conversation so far as JSON-able entries (see `ConversationRecord.export`), so that
+        another process can continue it (`restore`)."""
+        return self._record.export()
+
+    def restore(self, entries: list[dict[str, Any]]) -> None:
+        """Before the first connection: continue a conversation exported with `conversation()`; it
+        is given to the first connection as the replay is to a new one. Every call in it must have
+        its output (a call that had none ran elsewhere: answer it before restoring)."""
+        if self._connected or self._closed:
+            raise RuntimeError("a conversation can only be restored before the first connection")
+        if any("call_id" in entry and entry.get("output") is None for entry in entries):
+            raise ValueError("every call of a restored conversation needs its output")
+        self._record.restore(entries)
 
     def connection_lost(self, now: float) -> list[Action]:
         """The socket is gone: responses in progress end, calls still streaming are given up."""

@@ -12,6 +12,7 @@ session must not grow without end nor replay thousands of items on a reconnect.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from agentkit.protocol import (
     FunctionCallItem,
@@ -121,6 +122,36 @@ class ConversationRecord:
     def drop_call(self, call_id: str) -> None:
         self._entries.pop(f"call#{call_id}", None)
 
+    # -- export, for a conversation that continues in another process ---------------------------
+
+    def export(self) -> list[dict[str, Any]]:
+        """The conversation as JSON-able entries, oldest first: `{"role", "text"}` for a message
+        (as heard), `{"call_id", "name", "arguments", "output"}` for a call (`output` None while it
+        runs). `restore` takes them back."""
+        entries: list[dict[str, Any]] = []
+        for entry in self._entries.values():
+            if isinstance(entry, _Call):
+                entries.append(
+                    {
+                        "call_id": entry.call_id,
+                        "name": entry.name,
+                        "arguments": entry.arguments,
+                        "output": entry.output,
+                    }
+                )
+            elif text := entry.replay_text():
+                entries.append({"role": entry.role, "text": text})
+        return entries
+
+    def restore(self, entries: list[dict[str, Any]]) -> None:
+        """Append exported entries (the latest `max_entries` are kept); ValueError on malformed ones,
+        with nothing appended."""
+        parsed = [_parse_entry(entry) for entry in entries]
+        for entry in parsed:
+            self._counter += 1
+            key = f"call#{entry.call_id}" if isinstance(entry, _Call) else f"restored#{self._counter}"
+            self._entry(key, entry)
+
     # -- replay --------------------------------------------------------------------------------
 
     def replay(self) -> list[Item]:
@@ -138,3 +169,21 @@ class ConversationRecord:
             if text:
                 items.append(user_text(text) if entry.role == "user" else assistant_text(text))
         return items
+
+
+def _parse_entry(data: object) -> _Message | _Call:
+    if not isinstance(data, dict):
+        raise ValueError("a conversation entry must be an object")
+    if "call_id" in data:
+        call_id, name, arguments, output = (data.get(k) for k in ("call_id", "name", "arguments", "output"))
+        if not (
+            isinstance(call_id, str) and call_id and isinstance(name, str) and isinstance(arguments, str)
+        ):
+            raise ValueError("a call entry needs a call_id, a name and arguments (text)")
+        if output is not None and not isinstance(output, str):
+            raise ValueError("a call's output must be text or null")
+        return _Call(call_id, name, arguments, output)
+    role, text = data.get("role"), data.get("text")
+    if role not in ("user", "assistant") or not isinstance(text, str):
+        raise ValueError("a message entry needs a role (user or assistant) and text")
+    return _Message(role, [text])

@@ -38,6 +38,7 @@ from agentkit.relay.limits import (
 )
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.refusal import Refusal
+from agentkit.relay.resume import Keeper
 from agentkit.session import EventStream, Session, SessionClosed
 
 logger = logging.getLogger("agentkit.relay")
@@ -66,8 +67,12 @@ class ClientBridge:
         channel: ClientChannel,
         client: str | None,
         clock: Callable[[], float],
+        keeper: Keeper | None = None,
     ) -> None:
         self._open_session = open_session
+        self.keeper = keeper
+        """Keeps the conversation resumable (None: resume is off)."""
+        self._notice_pending = keeper is not None
         self.policy = policy
         self.limits = limits
         self.channel = channel
@@ -79,16 +84,22 @@ class ClientBridge:
         self._tg: TaskGroup | None = None
 
     async def run(self) -> None:
-        limits = self.limits
+        limits, keeper = self.limits, self.keeper
+        session: Session | None = None
         try:
             session = self._open_session()
+            if keeper is not None:
+                keeper.restore(session)
             upstream = session.server_events()
             notices = session.events() if self.policy.tool_notices else None
+            kept = session.events() if keeper is not None else None
             async with session, anyio.create_task_group() as tg:
                 self._tg = tg
                 tg.start_soon(self._model_to_client, upstream)
                 if notices is not None:
                     tg.start_soon(self._tool_notices, notices)
+                if keeper is not None and kept is not None:
+                    tg.start_soon(self._keep, keeper, session, kept)
                 if limits.max_session_seconds is not None:
                     tg.start_soon(self._deadline, limits.max_session_seconds)
                 await self._client_to_model(session)
@@ -98,7 +109,23 @@ class ClientBridge:
             )
             self._finish(CLOSE_INTERNAL, "the agent is unavailable")
         finally:
+            if keeper is not None and session is not None:
+                await keeper.save_final(session)
+                with anyio.CancelScope(shield=True), anyio.move_on_after(_CLOSE_TIMEOUT):
+                    await self._send_resume_notice()  # a client that never got its token gets it now
             await self._close_client()
+
+    async def _keep(self, keeper: Keeper, session: Session, events: EventStream[AppEvent]) -> None:
+        await keeper.opened(session)
+        await keeper.keep(session, events)
+        if keeper.displaced:
+            self._finish(CLOSE_GOING_AWAY, "the conversation was resumed on another connection")
+
+    async def _send_resume_notice(self) -> None:
+        client_left = self._ending.decided and self._ending.code is None
+        if self._notice_pending and self.keeper is not None and not client_left:
+            self._notice_pending = False
+            await self._send(self.keeper.notice())
 
     # -- ending ----------------------------------------------------------------------------------
 
@@ -165,6 +192,7 @@ class ClientBridge:
                 visible = policy.sanitize_server_event(event, self.state)
                 if visible is not None:
                     await self._send(visible)
+                    await self._send_resume_notice()  # right after session.created
         except SessionClosed:
             pass
         self._finish(CLOSE_INTERNAL, "the agent's session ended")

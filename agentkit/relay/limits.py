@@ -45,6 +45,9 @@ class RelayLimits:
     connections_per_minute_per_client: float | None = None
     """New connections one client (as `client_key` names it) may open per minute, all processes
     together, with a burst of as many; more are refused with HTTP 429."""
+    resume_seconds: float | None = 600.0
+    """How long after its last turn a conversation can be resumed with its resume token, on any
+    instance sharing the relay's state (see `agentkit.relay.resume`); None turns resuming off."""
     send_timeout_seconds: float | None = 10.0
     """A client that takes longer than this to accept one event (it stopped reading) is
     disconnected (1008), rather than holding its upstream session until the session length ends."""
@@ -63,6 +66,7 @@ class RelayLimits:
             "max_connections_per_client",
             "max_connections_total",
             "connections_per_minute_per_client",
+            "resume_seconds",
             "send_timeout_seconds",
         ):
             value = getattr(self, name)

@@ -24,8 +24,9 @@ from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
 from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
-from agentkit.relay.limits import CLOSE_TRY_LATER, RelayLimits
+from agentkit.relay.limits import CLOSE_POLICY, CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
+from agentkit.relay.resume import RESUME_QUERY, Conversations
 from agentkit.session import Session
 from agentkit.state import SharedState
 
@@ -80,6 +81,10 @@ class Relay:
         self.client_key = client_key
         self.state = state if state is not None else SharedState.from_env()
         self._admission = Admission(self.limits, self.state, client_key)
+        resume = self.limits.resume_seconds
+        self._conversations = (
+            Conversations(self.state.snapshots, agent.name, resume) if resume is not None else None
+        )
         self._clock = clock
 
     @property
@@ -112,6 +117,8 @@ class Relay:
         if not self._origin_allowed(handshake):
             logger.info("relay: refused %s: origin not allowed", handshake.client or "a client")
             return FORBIDDEN_ORIGIN
+        if await self._resuming(handshake):
+            return None  # the resume token proves the client: it was given only to this conversation's
         rejection = await authenticate(self.auth, handshake)
         if rejection is not None:
             logger.info("relay: refused %s: HTTP %d", handshake.client or "a client", rejection.status)
@@ -126,8 +133,16 @@ class Relay:
             return
         logger.info("relay: %s connected (%d active)", handshake.client or "a client", self.active)
         try:
+            keeper = None
+            if self._conversations is not None:
+                token = handshake.query.get(RESUME_QUERY)
+                keeper = await self._conversations.open(token)
+                if token and not keeper.resumed and self.auth is not None:
+                    # let in by a token that is no longer good: the auth hook never saw this client
+                    await channel.close(CLOSE_POLICY, "the conversation cannot be resumed; start a new one")
+                    return
             bridge = ClientBridge(
-                self._open_session, self.policy, self.limits, channel, handshake.client, self._clock
+                self._open_session, self.policy, self.limits, channel, handshake.client, self._clock, keeper
             )
             await bridge.run()
         finally:
@@ -136,6 +151,10 @@ class Relay:
 
     def _open_session(self) -> Session:
         return self.agent.connect(self.endpoint, deps=self.deps)
+
+    async def _resuming(self, handshake: Handshake) -> bool:
+        token = handshake.query.get(RESUME_QUERY)
+        return self._conversations is not None and await self._conversations.resumable(token)
 
     def _origin_allowed(self, handshake: Handshake) -> bool:
         origin = handshake.origin

@@ -178,6 +178,18 @@ class Session:
         """Why the session ended on its own (None while it runs, or when the application closed it)."""
         return self._failure
 
+    def conversation(self) -> list[dict[str, Any]]:
+        """The conversation so far (the replay record, tool outputs included) as JSON-able entries,
+        for continuing it in another session, in this process or another: `restore_conversation`."""
+        return self._engine.conversation()
+
+    def restore_conversation(self, entries: list[dict[str, Any]]) -> None:
+        """Before `async with`: continue the conversation `conversation()` exported (its calls all
+        answered); the new connection is given it as a reconnect's replay is. ValueError if malformed."""
+        if self._entered:
+            raise RuntimeError("restore the conversation before opening the session")
+        self._engine.restore(entries)
+
     @property
     def running_calls(self) -> tuple[str, ...]:
         """The call ids of the tools running now."""

@@ -5,6 +5,9 @@
 //   ?ws=/other/path                                        the same, from the page's address
 //   ?ticket=... or <meta name="agentkit-relay-ticket">     short-lived ticket, sent as ?ticket=
 //   ?autostart=1                                           start without a click (for tests, kiosks)
+// The relay gives each connection a resume token (an `agentkit.resume` event). When the connection
+// drops (1006), or the relay restarts (1012, it drains on deploy), the page reconnects with
+// ?resume=TOKEN and the conversation goes on, on whichever instance the load balancer picks.
 // Tests read and drive `window.agentkitRelay` (state, start, stop, sendText, receive).
 
 const AUDIO_RATE = 24000;
@@ -37,6 +40,8 @@ const state = {
   sentAudioMs: 0,
   droppedAudioMs: 0,
   receivedAudioMs: 0,
+  resumable: false, // the relay gave this conversation a resume token
+  resumes: 0, // reconnects that continued the conversation
   get transcriptText() {
     return this.transcript.map((entry) => `${entry.role}: ${entry.text}`).join("\n");
   },
@@ -61,6 +66,10 @@ const ui = {
 
 let socket = null;
 let counter = 0;
+// The resume token is a credential for the conversation: kept in memory only, never in the page's URL.
+const resume = { token: null, attempts: 0, userEnded: false };
+const RESUME_CODES = new Set([1006, 1012]);
+const MAX_RESUME_ATTEMPTS = 5;
 const nextId = (prefix) => `${prefix}_${Date.now().toString(36)}${(counter += 1).toString(36)}`;
 
 // -- connection --------------------------------------------------------------------------------------
@@ -69,7 +78,8 @@ function relayUrl() {
   const url = new URL(config.path, location.href);
   if (url.origin !== location.origin) throw new Error("The relay must be on this page's own origin.");
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  if (config.ticket) url.searchParams.set("ticket", config.ticket);
+  if (resume.token) url.searchParams.set("resume", resume.token);
+  else if (config.ticket) url.searchParams.set("ticket", config.ticket);
   return url.href;
 }
 
@@ -120,13 +130,38 @@ function connect() {
     });
     socket.addEventListener("close", (close) => {
       socket = null;
+      const hadMicrophone = state.micActive;
       stopMicrophone();
       stopPlayback();
       const reason = close.reason ? `: ${close.reason}` : "";
       setStatus("closed", `Disconnected (${close.code}${reason})`);
       resolve(false);
+      if (resume.token && !resume.userEnded && RESUME_CODES.has(close.code)) {
+        reconnect(hadMicrophone);
+      } else {
+        resume.token = null;
+        state.resumable = false;
+      }
     });
   });
+}
+
+async function reconnect(withMicrophone) {
+  if (resume.attempts >= MAX_RESUME_ATTEMPTS) {
+    resume.token = null;
+    state.resumable = false;
+    showError("The connection was lost and could not be restored.");
+    return;
+  }
+  resume.attempts += 1;
+  setStatus("connecting", "Reconnecting…");
+  await new Promise((wait) => setTimeout(wait, 250 * 2 ** (resume.attempts - 1)));
+  if (resume.userEnded) return;
+  if (await connect()) {
+    if (withMicrophone && playback.context) {
+      startMicrophone(playback.context).catch((error) => showError(`Microphone unavailable (${error.message}).`));
+    }
+  }
 }
 
 // -- microphone --------------------------------------------------------------------------------------
@@ -382,6 +417,13 @@ function handle(event) {
     case "agentkit.tool_activity":
       showNotice(event);
       break;
+    case "agentkit.resume":
+      if (event.resumed) state.resumes += 1;
+      resume.token = event.token || null;
+      resume.attempts = 0;
+      state.resumable = Boolean(resume.token);
+      config.ticket = null; // spent by the first connection: reconnects use the resume token
+      break;
     case "error":
       showError((event.error && event.error.message) || "Something went wrong.");
       break;
@@ -394,6 +436,7 @@ function handle(event) {
 
 async function start() {
   if (state.status === "connecting" || state.status === "connected") return;
+  resume.userEnded = false;
   ui.error.hidden = true;
   playback.context = playback.context || new AudioContext({ latencyHint: "interactive" });
   // Not awaited: without a user gesture (autostart) browsers may keep this pending indefinitely.
@@ -407,6 +450,9 @@ async function start() {
 }
 
 function stop() {
+  resume.userEnded = true;
+  resume.token = null;
+  state.resumable = false;
   stopMicrophone();
   stopPlayback();
   if (socket) socket.close(1000, "user ended the conversation");

@@ -21,6 +21,7 @@ from websockets.exceptions import (
     InvalidStatus,
     InvalidURI,
 )
+from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from agentkit import __version__
@@ -122,6 +123,12 @@ class RealtimeConnection:
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self._ws.close(code, reason)
+        if self._ws.state is State.CLOSED:
+            # websockets cancels its keepalive task at the close and keeps a reference to it: the
+            # task's CancelledError holds the task's frame, which holds the connection, a cycle
+            # only the garbage collector would free. Dropping the reference (the task has no
+            # further use) lets reference counting free it all.
+            self._ws.keepalive_task = None
 
     async def __aenter__(self) -> RealtimeConnection:
         return self

@@ -66,6 +66,34 @@ class InputTranscript(AppEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class InputTranscriptPartial(AppEvent):
+    """What the user has said so far, while transcription streams (for live captions).
+
+    `transcript` is the whole text so far (replace the caption, don't append): built from GA's
+    deltas, or taken as is from xAI's cumulative `.updated` events. `InputTranscript` is final.
+    """
+
+    item_id: str
+    transcript: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputTranscriptFailed(AppEvent):
+    """The service could not transcribe the user's audio; the model may still have heard it."""
+
+    item_id: str
+    error: ErrorDetail
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechStopped(AppEvent):
+    """Server VAD heard the user stop speaking (the turn is about to be committed)."""
+
+    item_id: str
+    audio_end_ms: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArgumentsDelta(AppEvent):
     """A piece of a call's arguments, with everything so far parsed best-effort (`partial`)."""
 

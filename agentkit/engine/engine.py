@@ -46,6 +46,7 @@ from typing import Any
 
 from agentkit.engine.actions import Action, CallPolicy, CancelCall, Emit, Send, StartCall
 from agentkit.engine.app_events import (
+    AppEvent,
     ApprovalDecided,
     ApprovalRequested,
     ArgumentsDelta,
@@ -71,6 +72,7 @@ from agentkit.engine.approvals import (
     timed_out_output,
 )
 from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
+from agentkit.engine.hearing import Hearing
 from agentkit.engine.playback import Playback, audio_ms
 from agentkit.engine.record import DEFAULT_MAX_ENTRIES, ConversationRecord
 from agentkit.engine.turns import TurnBuilder, add_usage
@@ -78,6 +80,7 @@ from agentkit.protocol import (
     ClientEvent,
     ConversationItemAdded,
     ConversationItemCreate,
+    ConversationItemCreated,
     ConversationItemDeleted,
     ConversationItemDone,
     ConversationItemTruncate,
@@ -89,7 +92,11 @@ from agentkit.protocol import (
     InputAudioBufferCommit,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStarted,
+    InputAudioBufferSpeechStopped,
     InputAudioTranscriptionCompleted,
+    InputAudioTranscriptionDelta,
+    InputAudioTranscriptionFailed,
+    InputAudioTranscriptionUpdated,
     MessageItem,
     Response,
     ResponseAudioDelta,
@@ -247,28 +254,7 @@ class TurnEngine:
         self._turn: TurnBuilder | None = None
         self._playback = Playback()
         self._record = ConversationRecord(replay_limit)
-        self._handlers: dict[type[ServerEvent], Callable[[Any, float, list[Action]], None]] = {
-            SessionCreated: self._on_session,
-            SessionUpdated: self._on_session,
-            ErrorEvent: self._on_error,
-            ResponseCreated: self._on_response_created,
-            ResponseDone: self._on_response_done,
-            ResponseOutputItemAdded: self._on_output_item_added,
-            ResponseOutputItemDone: self._on_output_item_done,
-            ResponseFunctionCallArgumentsDelta: self._on_arguments_delta,
-            ResponseFunctionCallArgumentsDone: self._on_arguments_done,
-            ResponseAudioDelta: self._on_audio_delta,
-            ResponseAudioTranscriptDelta: self._on_text_delta,
-            ResponseTextDelta: self._on_text_delta,
-            ResponseAudioTranscriptDone: self._on_text_done,
-            ResponseTextDone: self._on_text_done,
-            ConversationItemAdded: self._on_item_added,
-            ConversationItemDone: self._on_item_added,
-            ConversationItemDeleted: self._on_item_deleted,
-            InputAudioBufferCommitted: self._on_committed,
-            InputAudioBufferSpeechStarted: self._on_speech_started,
-            InputAudioTranscriptionCompleted: self._on_input_transcript,
-        }
+        self._hearing = Hearing()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "connected" if self._connected else "disconnected"
@@ -298,14 +284,15 @@ class TurnEngine:
         """When `tick` is next due (None: nothing is waiting on the server or on a decision)."""
         if self._closed:
             return None
-        deadlines = [self._approvals.next_deadline]
+        deadline = self._approvals.next_deadline
         if self._create_timeout is not None and self._connected:
-            waits = [self._in_flight.sent_at] if self._in_flight is not None else []
-            if self._busy_since is not None:
-                waits.append(self._busy_since)
-            deadlines.append(min(waits) + self._create_timeout if waits else None)
-        known = [d for d in deadlines if d is not None]
-        return min(known) if known else None
+            since = self._busy_since  # the shell asks after every input: no list built here
+            if self._in_flight is not None and (since is None or self._in_flight.sent_at < since):
+                since = self._in_flight.sent_at
+            if since is not None:
+                waited = since + self._create_timeout
+                deadline = waited if deadline is None else min(deadline, waited)
+        return deadline
 
     @property
     def running_calls(self) -> tuple[str, ...]:
@@ -392,6 +379,8 @@ class TurnEngine:
         self._app_requests.clear()
         self._in_flight = None
         self._closed = True
+        self._policy = default_policy  # no more calls start; the shell's policy often refers back to it
+        self._needs_approval = no_approvals  # likewise the session's approval check
         return out
 
     # -- application commands --------------------------------------------------------------------
@@ -514,12 +503,12 @@ class TurnEngine:
 
     def receive(self, event: ServerEvent, now: float) -> list[Action]:
         """One canonical server event; events the engine has no rule for are ignored."""
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None or self._closed:
             return []
         self._seq += 1
         out: list[Action] = []
-        handler(event, now, out)
+        handler(self, event, now, out)
         return out
 
     def tick(self, now: float) -> list[Action]:
@@ -787,6 +776,7 @@ class TurnEngine:
     def _on_input_transcript(
         self, event: InputAudioTranscriptionCompleted, now: float, out: list[Action]
     ) -> None:
+        self._hearing.completed(event)
         self._record.user_transcript(event.item_id, event.transcript)
         if self._turn is not None:
             self._turn.user_input.append(event.transcript)
@@ -1139,3 +1129,47 @@ class TurnEngine:
     def _check_open(self) -> None:
         if self._closed:
             raise EngineClosed("the session is closed")
+
+
+def _heard(
+    tell: Callable[[Hearing, Any, float], AppEvent | None],
+) -> Callable[[TurnEngine, Any, float, list[Action]], None]:
+    """A handler for what only informs the application (see `engine.hearing`)."""
+
+    def handle(engine: TurnEngine, event: Any, now: float, out: list[Action]) -> None:
+        told = tell(engine._hearing, event, now)
+        if told is not None:
+            out.append(Emit(told))
+
+    return handle
+
+
+_HANDLERS: dict[type[ServerEvent], Callable[[TurnEngine, Any, float, list[Action]], None]] = {
+    SessionCreated: TurnEngine._on_session,
+    SessionUpdated: TurnEngine._on_session,
+    ErrorEvent: TurnEngine._on_error,
+    ResponseCreated: TurnEngine._on_response_created,
+    ResponseDone: TurnEngine._on_response_done,
+    ResponseOutputItemAdded: TurnEngine._on_output_item_added,
+    ResponseOutputItemDone: TurnEngine._on_output_item_done,
+    ResponseFunctionCallArgumentsDelta: TurnEngine._on_arguments_delta,
+    ResponseFunctionCallArgumentsDone: TurnEngine._on_arguments_done,
+    ResponseAudioDelta: TurnEngine._on_audio_delta,
+    ResponseAudioTranscriptDelta: TurnEngine._on_text_delta,
+    ResponseTextDelta: TurnEngine._on_text_delta,
+    ResponseAudioTranscriptDone: TurnEngine._on_text_done,
+    ResponseTextDone: TurnEngine._on_text_done,
+    ConversationItemAdded: TurnEngine._on_item_added,
+    ConversationItemCreated: TurnEngine._on_item_added,
+    ConversationItemDone: TurnEngine._on_item_added,
+    ConversationItemDeleted: TurnEngine._on_item_deleted,
+    InputAudioBufferCommitted: TurnEngine._on_committed,
+    InputAudioBufferSpeechStarted: TurnEngine._on_speech_started,
+    InputAudioTranscriptionCompleted: TurnEngine._on_input_transcript,
+    InputAudioTranscriptionDelta: _heard(Hearing.delta),
+    InputAudioTranscriptionUpdated: _heard(Hearing.updated),
+    InputAudioTranscriptionFailed: _heard(Hearing.failed),
+    InputAudioBufferSpeechStopped: _heard(lambda _hearing, event, now: Hearing.speech_stopped(event, now)),
+}
+"""The engine's rule for each server event type (one table for every engine: no bound methods per
+session, and no reference cycle from an engine to itself)."""

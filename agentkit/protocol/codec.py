@@ -151,7 +151,9 @@ def _event_from_dict(
     return s.ProtocolError(message=message, type=kind, frame=_short(frame or json.dumps(data)))
 
 
-_FAST_SERVER = _fast_table(d.SERVER_EVENT_BY_WIRE_NAME, _SERVER_NORMALIZERS)
+_FAST_SERVER = {
+    dialect: _fast_table(d.server_event_table(dialect), _SERVER_NORMALIZERS) for dialect in Dialect
+}
 _FAST_CLIENT = _fast_table(d.CLIENT_EVENT_BY_WIRE_NAME, _CLIENT_NORMALIZERS)
 
 
@@ -160,6 +162,8 @@ class Codec:
 
     def __init__(self, dialect: Dialect | str = Dialect.GA) -> None:
         self.dialect = Dialect(dialect)
+        self._server_names = d.server_event_table(self.dialect)
+        self._fast_server = _FAST_SERVER[self.dialect]
 
     def __repr__(self) -> str:
         return f"Codec({self.dialect.value!r})"
@@ -168,14 +172,14 @@ class Codec:
 
     def decode_server_event(self, frame: str | bytes) -> s.ServerEvent:
         """One wire frame from a server -> a canonical event (never raises)."""
-        fast = _fast_decode(frame, _FAST_SERVER)
+        fast = _fast_decode(frame, self._fast_server)
         if fast is not None:
             return fast
         data = _load(frame)
         return data if isinstance(data, s.ProtocolError) else self.server_event_from_dict(data, frame)
 
     def server_event_from_dict(self, data: dict[str, Any], frame: str | bytes = "") -> s.ServerEvent:
-        return _event_from_dict(data, frame, d.SERVER_EVENT_BY_WIRE_NAME, _SERVER_NORMALIZERS, s.UnknownEvent)
+        return _event_from_dict(data, frame, self._server_names, _SERVER_NORMALIZERS, s.UnknownEvent)
 
     def server_event_to_dict(self, event: s.ServerEvent) -> dict[str, Any]:
         """A canonical server event -> the dialect's wire object (used by servers and the relay)."""

@@ -14,11 +14,25 @@ from agentkit.protocol import client_events as c
 from agentkit.protocol import events as s
 
 
+class EncodeError(ValueError):
+    """A canonical value this dialect cannot carry (the server would reject it): say so before sending."""
+
+
 class Dialect(str, enum.Enum):
-    """The wire dialect: GA (`/v1/realtime`, the default) or the 2024 preview (beta)."""
+    """The wire dialect: GA (`/v1/realtime`, the default), the 2024 preview (beta), or Azure Voice Live.
+
+    Voice Live speaks the preview's event names and flat session, but takes voices as objects
+    (`{"name": ..., "type": "azure-standard"}`) and session extras of its own.
+    """
 
     GA = "ga"
     PREVIEW = "preview"
+    VOICE_LIVE = "voicelive"
+
+    @property
+    def preview_style(self) -> bool:
+        """Preview event names and a flat session (the preview itself, and Voice Live)."""
+        return self is not Dialect.GA
 
 
 # --- event names --------------------------------------------------------------------------------
@@ -33,7 +47,10 @@ PREVIEW_SERVER_NAMES: dict[type[s.ServerEvent], str] = {
     s.ResponseAudioTranscriptDone: "response.audio_transcript.done",
 }
 
-GA_ONLY_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(
+_GA_ONLY: tuple[type[s.ServerEvent], ...] = (
+    s.ConversationItemCreated,  # in the preview, that wire name *is* ConversationItemAdded
+)
+GA_ONLY_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(_GA_ONLY) | frozenset(
     {
         s.ConversationItemDone,
         s.InputAudioTranscriptionSegment,
@@ -50,14 +67,32 @@ GA_ONLY_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(
 )
 """Events the preview dialect does not have; a preview server never sends them."""
 
+EXTENSION_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(
+    {s.InputAudioTranscriptionUpdated, s.Ping}
+)
+"""Events of OpenAI-compatible services (xAI) that OpenAI's own API never sends."""
+
 SERVER_EVENT_BY_WIRE_NAME: dict[str, type[s.ServerEvent]] = {
     **{cls.kind: cls for cls in s.SERVER_EVENTS},
     **{name: cls for cls, name in PREVIEW_SERVER_NAMES.items()},
-    # The GA SDK still lists `conversation.item.created`; some GA servers send it.
-    "conversation.item.created": s.ConversationItemAdded,
+    # The GA SDK still lists `conversation.item.created` beside `.added`; some GA servers send it.
+    "conversation.item.created": s.ConversationItemCreated,
     "transcription_session.created": s.SessionCreated,
     "transcription_session.updated": s.SessionUpdated,
 }
+"""How a GA codec reads wire names (it also reads preview names: a preview-style server behind a GA
+URL, such as Voice Live, still decodes)."""
+
+PREVIEW_SERVER_EVENT_BY_WIRE_NAME: dict[str, type[s.ServerEvent]] = {
+    **SERVER_EVENT_BY_WIRE_NAME,
+    "conversation.item.created": s.ConversationItemAdded,
+}
+"""How a preview codec reads wire names: there, `conversation.item.created` *is* the added event."""
+
+
+def server_event_table(dialect: Dialect) -> dict[str, type[s.ServerEvent]]:
+    return PREVIEW_SERVER_EVENT_BY_WIRE_NAME if dialect.preview_style else SERVER_EVENT_BY_WIRE_NAME
+
 
 CLIENT_EVENT_BY_WIRE_NAME: dict[str, type[c.ClientEvent]] = {
     **{cls.kind: cls for cls in c.CLIENT_EVENTS},
@@ -66,7 +101,7 @@ CLIENT_EVENT_BY_WIRE_NAME: dict[str, type[c.ClientEvent]] = {
 
 
 def server_event_name(cls: type[s.ServerEvent], dialect: Dialect, session_type: str | None = None) -> str:
-    if dialect is Dialect.PREVIEW:
+    if dialect.preview_style:
         if cls in GA_ONLY_SERVER_EVENTS:
             raise ValueError(f"{cls.kind} does not exist in the preview dialect")
         if session_type == "transcription" and cls in (s.SessionCreated, s.SessionUpdated):
@@ -113,7 +148,7 @@ def modalities_from_wire(value: Any) -> Any:
 
 
 def modalities_to_wire(value: Any, dialect: Dialect) -> Any:
-    if dialect is Dialect.PREVIEW and isinstance(value, list) and "audio" in value:
+    if dialect.preview_style and isinstance(value, list) and "audio" in value:
         return ["text", "audio"]
     return value
 
@@ -177,8 +212,8 @@ def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """Canonical session fields that were set -> the dialect's session object."""
     if fields.get("type") == "transcription":
         fields = {k: v for k, v in fields.items() if k in _TRANSCRIPTION_SESSION_FIELDS}
-    if dialect is Dialect.PREVIEW:
-        return _preview_session(fields)
+    if dialect.preview_style:
+        return _preview_session(fields, dialect)
     out = {k: v for k, v in fields.items() if k != "temperature"}
     out.setdefault("type", "realtime")
     audio_input = {w: out.pop(k) for w, k in _GA_INPUT_FIELDS.items() if k in out}
@@ -197,14 +232,31 @@ def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     return out
 
 
-def _preview_session(fields: dict[str, Any]) -> dict[str, Any]:
+def _preview_voice(voice: Any) -> Any:
+    """Preview voices are names. A `{"name": ...}` object (Voice Live's spelling) becomes its name;
+    a custom voice by id has no preview form."""
+    if not isinstance(voice, dict):
+        return voice
+    name = voice.get("name")
+    plain = set(voice) <= {"name", "type"} and voice.get("type") in (None, "openai")
+    if plain and isinstance(name, str) and name:
+        return name
+    raise EncodeError(
+        f"the preview dialect takes a voice name such as 'alloy', not {sorted(voice)!r}: "
+        "use the GA endpoint (leave OPENAI_API_VERSION unset) for custom or Azure voices"
+    )
+
+
+def _preview_session(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     transcription = fields.get("type") == "transcription"
     drops = tuple(k for k in _PREVIEW_DROPS if not (transcription and k == "include"))
     out = {k: v for k, v in fields.items() if k not in drops and k != "output_modalities"}
     if "output_modalities" in fields:
-        out["modalities"] = modalities_to_wire(fields["output_modalities"], Dialect.PREVIEW)
+        out["modalities"] = modalities_to_wire(fields["output_modalities"], dialect)
     if "max_output_tokens" in out:
         out["max_response_output_tokens"] = out.pop("max_output_tokens")
+    if "voice" in out and dialect is Dialect.PREVIEW:
+        out["voice"] = _preview_voice(out["voice"])
     if "input_audio_noise_reduction" in out:
         out["input_audio_noise_reduction"] = _without(out["input_audio_noise_reduction"], ("strength",))
     if "input_audio_transcription" in out:
@@ -232,7 +284,7 @@ def _audio_output_from_wire(out: dict[str, Any]) -> None:
 
 def _audio_output_to_wire(out: dict[str, Any], dialect: Dialect) -> None:
     """Canonical `voice` / `output_audio_format` -> GA `audio.output{...}`, in place (preview: as is)."""
-    if dialect is Dialect.PREVIEW:
+    if dialect.preview_style:
         return
     output: dict[str, Any] = {}
     if "voice" in out:
@@ -257,7 +309,7 @@ def response_to_wire(response: dict[str, Any], dialect: Dialect) -> dict[str, An
     out = dict(response)
     if "output" in out:
         out["output"] = [item_to_wire(i, dialect) for i in out["output"]]
-    if dialect is Dialect.PREVIEW and "output_modalities" in out:
+    if dialect.preview_style and "output_modalities" in out:
         out["modalities"] = modalities_to_wire(out.pop("output_modalities"), dialect)
     _audio_output_to_wire(out, dialect)
     out.setdefault("object", "realtime.response")
@@ -278,13 +330,17 @@ def response_params_from_wire(params: Any) -> Any:
 
 def response_params_to_wire(params: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     out = dict(params)
-    if dialect is Dialect.PREVIEW:
+    if dialect.preview_style:
         if "output_modalities" in out:
             out["modalities"] = modalities_to_wire(out.pop("output_modalities"), dialect)
         if "max_output_tokens" in out:
             out["max_response_output_tokens"] = out.pop("max_output_tokens")
         for key in ("parallel_tool_calls", "prompt", "reasoning"):
             out.pop(key, None)
+        if "voice" in out and dialect is Dialect.PREVIEW:
+            out["voice"] = _preview_voice(out["voice"])
+        if isinstance(out.get("input"), list):
+            out["input"] = [item_to_wire(i, dialect, from_server=False) for i in out["input"]]
         return out
     out.pop("temperature", None)
     _audio_output_to_wire(out, dialect)
@@ -301,10 +357,23 @@ def part_to_wire(part: dict[str, Any], dialect: Dialect, *, in_part_event: bool 
     if part.get("type") not in _PREVIEW_PART_NAMES and "raw" in part:
         raw: dict[str, Any] = part["raw"]
         return raw
-    if dialect is Dialect.PREVIEW or in_part_event:
+    if dialect.preview_style or in_part_event:
         kind = part.get("type", "")
         return {**part, "type": _PREVIEW_PART_NAMES.get(kind, kind)}
     return part
+
+
+_GA_ONLY_INPUT_PARTS = ("input_image",)
+
+
+def _refuse_preview_parts(content: list[Any]) -> None:
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in _GA_ONLY_INPUT_PARTS:
+            raise EncodeError(
+                f"the preview dialect has no {kind} content parts: send images over a GA endpoint "
+                "(leave OPENAI_API_VERSION unset)"
+            )
 
 
 def item_to_wire(item: dict[str, Any], dialect: Dialect, *, from_server: bool = True) -> dict[str, Any]:
@@ -315,6 +384,8 @@ def item_to_wire(item: dict[str, Any], dialect: Dialect, *, from_server: bool = 
     out = dict(item)
     if from_server:
         out.setdefault("object", "realtime.item")
+    elif dialect is Dialect.PREVIEW and isinstance(out.get("content"), list):
+        _refuse_preview_parts(out["content"])
     if isinstance(out.get("content"), list):
         out["content"] = [part_to_wire(p, dialect) for p in out["content"]]
     return out

@@ -62,6 +62,17 @@ class ConversationItemAdded(ServerEvent):
     item: Item
 
 
+class ConversationItemCreated(ConversationItemAdded):
+    """GA's own `conversation.item.created` (the SDK still lists it beside `.added`).
+
+    A subclass, so code that handles "an item entered the conversation" takes both; a server or the
+    relay that forwards it keeps the name it arrived with. In the preview dialect this wire name is
+    `ConversationItemAdded`, so there is no such separate event there.
+    """
+
+    kind: ClassVar[str] = "conversation.item.created"
+
+
 class ConversationItemDone(ServerEvent):
     """GA only: the item is complete (its final content)."""
 
@@ -93,6 +104,15 @@ class InputAudioTranscriptionDelta(ServerEvent):
     content_index: int | None = None
     delta: str = ""
     logprobs: list[dict[str, Any]] | None = None
+
+
+class InputAudioTranscriptionUpdated(ServerEvent):
+    """xAI's cumulative partial transcript of the user's audio (the whole text so far, not a delta)."""
+
+    kind: ClassVar[str] = "conversation.item.input_audio_transcription.updated"
+    item_id: str = ""
+    content_index: int | None = None
+    transcript: str = ""
 
 
 class InputAudioTranscriptionCompleted(ServerEvent):
@@ -321,6 +341,12 @@ class McpListToolsCompleted(ServerEvent):
 class McpListToolsFailed(ServerEvent):
     kind: ClassVar[str] = "mcp_list_tools.failed"
     item_id: str = ""
+
+
+class Ping(ServerEvent):
+    """A keep-alive some OpenAI-compatible servers (xAI) send; it carries nothing to act on."""
+
+    kind: ClassVar[str] = "ping"
 
 
 # --- what is not a known event ------------------------------------------------------------------

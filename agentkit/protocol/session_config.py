@@ -144,7 +144,8 @@ class StatusDetails(WireModel):
 
 
 class RateLimit(WireModel):
-    name: str = ""
+    name: str | None = None
+    """`requests` or `tokens`; absent when a server does not say (never sent back as an empty name)."""
     limit: int | None = None
     remaining: int | None = None
     reset_seconds: float | None = None

@@ -1,7 +1,9 @@
 """The queue between everything that wants to send and the one task that writes to the socket.
 
 Putting never waits, so the engine's actions are queued in the order it returned them, and frames
-reach the wire in that order. Only the writer takes from it.
+reach the wire in that order. Only the writer takes from it, and it ends when told to (`stop`), not
+by cancellation: a cancelled task leaves a cycle of exception, traceback and frames for the garbage
+collector, and a server with thousands of sessions pays for every one of them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Outbox:
         self._ready = anyio.Event()
         self._empty = anyio.Event()
         self._empty.set()
+        self._stopped = False
 
     def __len__(self) -> int:
         return len(self._queue)
@@ -29,12 +32,22 @@ class Outbox:
             self._empty = anyio.Event()
         self._ready.set()
 
-    async def next(self) -> ClientEvent:
-        """The oldest queued event, left in place until `sent()` (so a failed send loses nothing)."""
-        while not self._queue:
+    async def next(self) -> ClientEvent | None:
+        """The oldest queued event, left in place until `sent()` (so a failed send loses nothing);
+        None once `stop()` was called: the writer returns."""
+        while not self._queue and not self._stopped:
             self._ready = anyio.Event()
             await self._ready.wait()
-        return self._queue[0]
+        return None if self._stopped else self._queue[0]
+
+    def start(self) -> None:
+        """A new writer takes over (a new connection)."""
+        self._stopped = False
+
+    def stop(self) -> None:
+        """The writer's connection is ending: its `next()` returns None, now or when it next asks."""
+        self._stopped = True
+        self._ready.set()
 
     def sent(self) -> None:
         self._queue.popleft()

@@ -141,7 +141,10 @@ class Session:
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
         )
         self._deadline_moved = anyio.Event()
-        """Set when the engine's `next_deadline` may have changed: the timer task re-reads it."""
+        """Set when the engine's `next_deadline` changed: the timer task re-reads it."""
+        self._timer_deadline: float | None = None
+        """The deadline the timer task sleeps towards."""
+        self._timer_stopped = False
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
@@ -152,7 +155,9 @@ class Session:
         self._approver: ApproverRunner | None = None
         self._connection: RealtimeConnection | None = None
         self._connection_scope = anyio.CancelScope()
-        """Holds the reader, the writer and reconnects; cancelled on close (never the caller's scope)."""
+        """Holds the reader, the writer and reconnects; cancelled on close only when they do not end
+        by themselves (while reconnecting, or a close that hangs): never the caller's scope."""
+        self._connection_done = anyio.Event()
         self._fatal: ErrorDetail | None = None
         self._entered = False
         self._closing = False
@@ -230,7 +235,10 @@ class Session:
     ) -> bool | None:
         await self.aclose()
         assert self._tg is not None
-        return await self._tg.__aexit__(exc_type, exc, tb)
+        try:
+            return await self._tg.__aexit__(exc_type, exc, tb)
+        finally:
+            self._runner = None  # it refers back to this session: a closed one is freed without the GC
 
     async def aclose(self) -> None:
         """End the session: running calls are cancelled and answered, then the connection closes."""
@@ -244,15 +252,19 @@ class Session:
             if was_connected:
                 with anyio.move_on_after(self._close_timeout):
                     await self._outbox.drained()
-            self._connection_scope.cancel()
             if self._runner is not None:
                 self._runner.cancel_all("session closed")
             if self._approver is not None:
                 self._approver.cancel_all()
             connection, self._connection = self._connection, None
             if connection is not None:
+                # The reader sees the close and the connection task ends on its own: no task is
+                # cancelled, so no exception, traceback and frames are left for the cyclic GC.
                 with anyio.move_on_after(self._close_timeout):
                     await connection.close()
+                with anyio.move_on_after(self._close_timeout):
+                    await self._connection_done.wait()
+            self._connection_scope.cancel()  # still reconnecting, or a close that hung
             self._end(None)
             self._notify(self._observer.session_closed, self._clock())
 
@@ -399,7 +411,8 @@ class Session:
                 self._runner.start(action, now)
             elif type(action) is CancelCall and self._runner is not None:
                 self._runner.cancel(action.call_id, action.reason)
-        self._deadline_moved.set()
+        if self._engine.next_deadline != self._timer_deadline:
+            self._deadline_moved.set()
 
     def _emit(self, event: AppEvent) -> None:
         try:
@@ -489,17 +502,23 @@ class Session:
         return connection, first
 
     async def _run_connection(self, connection: RealtimeConnection) -> None:
-        with self._connection_scope:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(self._run_timer, name=f"session {self.id} timer")
-                await self._supervise(connection)
-                tg.cancel_scope.cancel()
+        try:
+            with self._connection_scope:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._run_timer, name=f"session {self.id} timer")
+                    try:
+                        await self._supervise(connection)
+                    finally:
+                        self._timer_stopped = True
+                        self._deadline_moved.set()
+        finally:
+            self._connection_done.set()
 
     async def _run_timer(self) -> None:
         """Call the engine's `tick` at its `next_deadline`; sleeps until then or until it moves."""
-        while True:
+        while not self._timer_stopped:
             self._deadline_moved = anyio.Event()
-            deadline = self._engine.next_deadline
+            deadline = self._timer_deadline = self._engine.next_deadline
             if deadline is None:
                 await self._deadline_moved.wait()
                 continue
@@ -535,6 +554,7 @@ class Session:
     async def _serve(self, connection: RealtimeConnection) -> _Lost:
         """Read and write on one connection until it ends (or a fatal error says it must)."""
         lost = _Lost()
+        self._outbox.start()
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._write_loop, connection)
@@ -542,12 +562,17 @@ class Session:
                     await self._read_loop(connection)
                     lost.error_code = self._fatal.code if self._fatal is not None else None
                 except ConnectionClosed as exc:
-                    lost.error = exc
-                tg.cancel_scope.cancel()
+                    lost.error = exc.with_traceback(None)  # its frames would hold `lost`: a cycle
+                self._outbox.stop()  # the writer returns by itself
+                await self._close_connection(connection)
+                tg.cancel_scope.deadline = anyio.current_time() + self._close_timeout  # a send that hangs
         finally:
-            with anyio.CancelScope(shield=True), anyio.move_on_after(self._close_timeout):
-                await connection.close()
+            await self._close_connection(connection)
         return lost
+
+    async def _close_connection(self, connection: RealtimeConnection) -> None:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(self._close_timeout):
+            await connection.close()
 
     async def _read_loop(self, connection: RealtimeConnection) -> None:
         self._fatal = None
@@ -557,8 +582,7 @@ class Session:
 
     async def _write_loop(self, connection: RealtimeConnection) -> None:
         outbox = self._outbox
-        while True:
-            event = await outbox.next()
+        while (event := await outbox.next()) is not None:
             try:
                 await connection.send(event)
             except ConnectionClosed:

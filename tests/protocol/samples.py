@@ -8,11 +8,13 @@ usage with token details). Samples take the dialect because a few things exist i
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from agentkit.protocol import (
     ConversationCreated,
     ConversationItemAdded,
     ConversationItemCreate,
+    ConversationItemCreated,
     ConversationItemDelete,
     ConversationItemDeleted,
     ConversationItemDone,
@@ -39,6 +41,7 @@ from agentkit.protocol import (
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
     InputAudioTranscriptionSegment,
+    InputAudioTranscriptionUpdated,
     InputImagePart,
     InputTextPart,
     InputTranscription,
@@ -53,6 +56,7 @@ from agentkit.protocol import (
     OutputAudioBufferStopped,
     OutputAudioPart,
     OutputTextPart,
+    Ping,
     RateLimit,
     RateLimitsUpdated,
     Response,
@@ -124,11 +128,17 @@ def _turn_detection(dialect: Dialect) -> TurnDetection:
     )
 
 
+def _voice(dialect: Dialect) -> str | dict[str, object]:
+    if dialect is Dialect.VOICE_LIVE:
+        return {"name": "en-US-Ava:DragonHDLatestNeural", "type": "azure-standard", "temperature": 0.8}
+    return "marin" if dialect is Dialect.GA else "alloy"
+
+
 def realtime_session(dialect: Dialect, *, server: bool) -> SessionConfig:
     """A full realtime session as a server reports it (`server=True`) or a client sets it."""
     fields: dict[str, object] = {
         "instructions": "You are a helpful, concise assistant.",
-        "voice": "marin" if dialect is Dialect.GA else "alloy",
+        "voice": _voice(dialect),
         "speed": 1.0,
         "output_modalities": ["audio"],
         "input_audio_format": "pcm16",
@@ -151,6 +161,13 @@ def realtime_session(dialect: Dialect, *, server: bool) -> SessionConfig:
         if dialect is Dialect.GA:
             fields.update(expires_at=1765432100)
     return SessionConfig(**fields)  # type: ignore[arg-type]
+
+
+def _transcription_sessions(dialect: Dialect, *kinds: Any) -> list[Any]:
+    """Voice Live has no transcription-only sessions; the OpenAI dialects do."""
+    if dialect is Dialect.VOICE_LIVE:
+        return []
+    return [kind(session=transcription_session(dialect)) for kind in kinds]
 
 
 def transcription_session(dialect: Dialect) -> SessionConfig:
@@ -227,8 +244,7 @@ def server_events(dialect: Dialect) -> list[ServerEvent]:
     events: list[ServerEvent] = [
         SessionCreated(session=realtime_session(dialect, server=True)),
         SessionUpdated(session=realtime_session(dialect, server=True)),
-        SessionCreated(session=transcription_session(dialect)),
-        SessionUpdated(session=transcription_session(dialect)),
+        *_transcription_sessions(dialect, SessionCreated, SessionUpdated),
         ErrorEvent(
             error=ErrorDetail(
                 type="invalid_request_error",
@@ -290,6 +306,8 @@ def server_events(dialect: Dialect) -> list[ServerEvent]:
         OutputAudioBufferStarted(response_id=RESP),
         OutputAudioBufferStopped(response_id=RESP),
         OutputAudioBufferCleared(response_id=RESP),
+        InputAudioTranscriptionUpdated(item_id=USER_ITEM, content_index=0, transcript="What's the weather"),
+        Ping(),
         ResponseCreated(response=_response(dialect, "in_progress")),
         ResponseDone(response=_response(dialect, "completed")),
         ResponseDone(
@@ -335,6 +353,7 @@ def server_events(dialect: Dialect) -> list[ServerEvent]:
     if dialect is Dialect.GA:
         mcp = {"item_id": "mcp_CdQ3x1", "output_index": 2}
         events += [
+            ConversationItemCreated(previous_item_id=None, item=_user_message(dialect)),
             ConversationItemDone(
                 previous_item_id=USER_ITEM, item=_function_call("completed", '{"city":"Paris"}')
             ),
@@ -372,7 +391,7 @@ def client_events(dialect: Dialect) -> list[ClientEvent]:
                 instructions="Answer in French.", turn_detection=None, **({"type": "realtime"} if ga else {})
             )
         ),
-        SessionUpdate(session=transcription_session(dialect)),
+        *_transcription_sessions(dialect, SessionUpdate),
         InputAudioBufferAppend(audio=AUDIO_4800),
         InputAudioBufferCommit(),
         InputAudioBufferClear(),
@@ -400,7 +419,7 @@ def client_events(dialect: Dialect) -> list[ClientEvent]:
             response=ResponseParams(
                 output_modalities=["text"],
                 instructions="Summarise the call in one sentence.",
-                voice="marin" if ga else "alloy",
+                voice=_voice(dialect),
                 output_audio_format="g711_ulaw",
                 tools=[WEATHER_TOOL],
                 tool_choice="required",

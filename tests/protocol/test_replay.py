@@ -33,10 +33,10 @@ from agentkit.protocol.events import ServerEvent
 
 _E = TypeVar("_E", ServerEvent, ClientEvent)
 
-# Azure Voice Live speaks preview event names (and a flat session) although it is a GA-era service.
-_DIALECT_BY_FOLDER = {"azure_voice_live": Dialect.PREVIEW}
-# Not Realtime events at all: xAI's keep-alive.
-_VENDOR_EXTENSIONS = {"ping"}
+# Azure Voice Live speaks preview event names (and a flat session, voices as objects): its own dialect.
+_DIALECT_BY_FOLDER = {"azure_voice_live": Dialect.VOICE_LIVE}
+# Not Realtime events at all (none left: xAI's `ping` is decoded as `Ping` now).
+_VENDOR_EXTENSIONS: set[str] = set()
 _RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "recorded"
 _FILES = sorted(_RECORDED.rglob("*.yaml")) if _RECORDED.is_dir() else []
 

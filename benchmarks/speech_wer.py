@@ -21,7 +21,7 @@ from typing import TextIO
 from agentkit.testing.hearing import SphinxRecogniser, Vocabulary, vocabulary_of, word_error_rate
 from agentkit.testing.hearing.recogniser import INSTALL_HINT, speech_package_installed
 from agentkit.testing.speech import SAMPLE_RATE, espeak_speech
-from examples.customer_service.agent import INSTRUCTIONS
+from examples.customer_service.bot import INSTRUCTIONS
 from examples.customer_service.demo import SCRIPT
 from examples.customer_service.tools import TOOLS
 

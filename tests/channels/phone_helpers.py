@@ -19,7 +19,7 @@ from agentkit.observer import NullObserver
 from agentkit.protocol import ConversationItemCreate, FunctionCallOutputItem
 from agentkit.testing import LocalRealtimeServer, RealtimeModel
 from agentkit.testing.connection import ServerConnection
-from examples.customer_service.agent import build_agent
+from examples.customer_service.bot import build_agent
 from examples.customer_service.db import ShopDatabase
 
 pytest.importorskip("uvicorn", reason="uvicorn is in the test extra")

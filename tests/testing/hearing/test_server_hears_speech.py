@@ -18,7 +18,7 @@ from agentkit.testing.connection import Services
 from agentkit.testing.hearing import SphinxRecogniser, Vocabulary
 from agentkit.testing.models import ScriptedModel
 from agentkit.testing.speech import espeak_speech, silence
-from examples.customer_service.agent import build_agent
+from examples.customer_service.bot import build_agent
 from examples.customer_service.db import ShopDatabase
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ import pytest
 
 from agentkit.testing.hearing import vocabulary_of
 from benchmarks import speech_wer as bench
-from examples.customer_service.agent import INSTRUCTIONS
+from examples.customer_service.bot import INSTRUCTIONS
 from examples.customer_service.tools import TOOLS
 
 

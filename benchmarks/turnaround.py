@@ -100,6 +100,7 @@ async def overhead(rounds: int, observer: SessionObserver | None = None) -> list
 
     @tool
     async def quick() -> str:
+        """Answer after 20 ms."""
         await anyio.sleep(0.02)  # finish after response.done, so nothing but the shell stands between
         ready.append(time.monotonic())
         return "ok"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentkit.tools.context import ProgressHook, ToolContext
-from agentkit.tools.errors import PluginError, ToolDefinitionError, ToolError
+from agentkit.tools.errors import PluginError, ToolDefinitionError, ToolDefinitionWarning, ToolError
 from agentkit.tools.execute import execute_tool
 from agentkit.tools.outcome import COMPLETED, ToolOutcome, ToolStatus, render_result
 from agentkit.tools.plugins import PluginInfo, discover_plugins, load_plugin
@@ -20,6 +20,7 @@ __all__ = [
     "Tool",
     "ToolContext",
     "ToolDefinitionError",
+    "ToolDefinitionWarning",
     "ToolError",
     "ToolOutcome",
     "ToolStatus",

@@ -13,3 +13,9 @@ class ToolDefinitionError(TypeError):
 
 class PluginError(RuntimeError):
     """A plugin could not be found or loaded."""
+
+
+class ToolDefinitionWarning(UserWarning):
+    """A tool was accepted, but the model will know less than it should: no description, or a
+    parameter without a type hint (so its schema is `{}`). `@tool(strict=True)` refuses such a tool;
+    `warnings.simplefilter("error", ToolDefinitionWarning)` refuses them everywhere."""

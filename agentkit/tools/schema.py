@@ -43,6 +43,8 @@ class ArgumentSpec:
     parse: Callable[[str], dict[str, Any]]
     context_param: str | None
     positional_only: tuple[str, ...]
+    untyped: tuple[str, ...] = ()
+    """Parameters the model fills that have no type hint (their schema is `{}`)."""
 
 
 def is_context_annotation(annotation: Any) -> bool:
@@ -85,6 +87,7 @@ def build_from_signature(function: Callable[..., Any], docstring: Docstring) -> 
     params, hints = function_parameters(function)
     context_param: str | None = None
     fields: dict[str, Any] = {}
+    untyped: list[str] = []
     for index, param in enumerate(params):
         annotation = hints.get(param.name, Any)
         if is_context_annotation(annotation):
@@ -98,6 +101,8 @@ def build_from_signature(function: Callable[..., Any], docstring: Docstring) -> 
             raise ToolDefinitionError(
                 f"{label}: parameter {param.name}: names starting with '_' are not supported"
             )
+        if param.name not in hints:
+            untyped.append(param.name)
         fields[f"p{index}"] = _field(param, annotation, docstring.params.get(param.name))
     try:
         model_name = f"{getattr(function, '__name__', 'tool')}_arguments"
@@ -115,7 +120,7 @@ def build_from_signature(function: Callable[..., Any], docstring: Docstring) -> 
         return {names[field]: getattr(validated, field) for field in names}
 
     positional_only = tuple(p.name for p in params if p.kind is inspect.Parameter.POSITIONAL_ONLY)
-    return ArgumentSpec(parameters, parse, context_param, positional_only)
+    return ArgumentSpec(parameters, parse, context_param, positional_only, tuple(untyped))
 
 
 def build_from_schema(function: Callable[..., Any], parameters: dict[str, Any]) -> ArgumentSpec:
@@ -229,6 +234,8 @@ def _field(param: inspect.Parameter, annotation: Any, doc: str | None) -> tuple[
 def _unsupported_message(
     label: str, params: list[inspect.Parameter], hints: dict[str, Any], exc: Exception
 ) -> str:
+    """Which parameter's type cannot be a tool argument, in a tool author's terms (pydantic's own
+    advice, like `arbitrary_types_allowed`, does not apply: the model can only send JSON)."""
     from pydantic import TypeAdapter
 
     for param in params:
@@ -237,10 +244,21 @@ def _unsupported_message(
             continue
         try:
             TypeAdapter(annotation).json_schema()
-        except Exception as param_exc:
-            reason = str(param_exc).splitlines()[0]
-            return f"{label}: parameter {param.name}: type {annotation!r} is not supported ({reason})"
+        except Exception:
+            return (
+                f"{label}: parameter {param.name}: type {type_name(annotation)} is not supported: the model "
+                "sends arguments as JSON, so use str, int, float, bool, None, Literal, an Enum, a list, "
+                "dict or tuple of those, or a dataclass, TypedDict or pydantic model made of them"
+            )
     return f"{label}: cannot build a JSON schema: {str(exc).splitlines()[0]}"
+
+
+def type_name(annotation: Any) -> str:
+    """`socket.socket`, `list[int]`, `Callable[[int], int]`: a type as it is written in code."""
+    if isinstance(annotation, type) and get_origin(annotation) is None and not get_args(annotation):
+        module = annotation.__module__
+        return annotation.__qualname__ if module == "builtins" else f"{module}.{annotation.__qualname__}"
+    return repr(annotation).replace("typing.", "").replace("collections.abc.", "")
 
 
 def _label(function: Callable[..., Any]) -> str:

@@ -12,6 +12,7 @@ from typing import Any, overload
 
 import anyio.to_thread
 
+from agentkit.tools.checks import definition_gaps, report_gaps
 from agentkit.tools.context import ToolContext
 from agentkit.tools.docstrings import parse_docstring
 from agentkit.tools.errors import ToolDefinitionError
@@ -43,6 +44,7 @@ class Tool:
         cancel_on_interrupt: bool = False,
         needs_approval: bool | ApprovalPredicate = False,
         approval_timeout: float | None = None,
+        strict: bool = False,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"@tool needs a function, got {type(function).__name__}")
@@ -79,6 +81,8 @@ class Tool:
             else build_from_schema(function, parameters)
         )
         self.parameters: dict[str, Any] = self._spec.parameters
+        untyped = () if parameters is not None else self._spec.untyped
+        report_gaps(function, self.name, definition_gaps(self.description, untyped), strict=strict)
         self.is_async: bool = inspect.iscoroutinefunction(function)
         params = list(inspect.signature(function).parameters.values())
         self._needs_receiver: bool = is_method(function, params)
@@ -163,6 +167,7 @@ def tool(
     cancel_on_interrupt: bool = False,
     needs_approval: bool | ApprovalPredicate = False,
     approval_timeout: float | None = None,
+    strict: bool = False,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -178,6 +183,7 @@ def tool(
     cancel_on_interrupt: bool = False,
     needs_approval: bool | ApprovalPredicate = False,
     approval_timeout: float | None = None,
+    strict: bool = False,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a tool: `@tool` or `@tool(name=..., timeout=...)`.
 
@@ -188,6 +194,8 @@ def tool(
     `needs_approval=True` (or a predicate over the validated arguments and the `ToolContext`) makes
     each call wait for `session.approve` / `session.reject` (or the agent's approver) before it
     runs; `approval_timeout` overrides the agent's limit on that wait.
+    A tool without a description or with an untyped parameter is accepted with a
+    `ToolDefinitionWarning`; `strict=True` refuses it with `ToolDefinitionError` instead.
     """
 
     def decorate(fn: Callable[..., Any]) -> Tool:
@@ -201,6 +209,7 @@ def tool(
             cancel_on_interrupt=cancel_on_interrupt,
             needs_approval=needs_approval,
             approval_timeout=approval_timeout,
+            strict=strict,
         )
 
     return decorate if function is None else decorate(function)

@@ -56,7 +56,9 @@ class Agent:
     session stays bounded in memory. `create_timeout`: seconds a `response.create` may go
     unanswered before the session reports it and asks once more. `approver`: an async callback that
     decides calls whose tool `needs_approval`; `approval_timeout`: seconds such a call waits for a
-    decision before it is answered as not approved. Settings left None are not sent,
+    decision before it is answered as not approved. `filler_after`: seconds a tool may run before the
+    agent says a short out-of-band line so the caller is not left in silence (None: never). Settings
+    left None are not sent,
     so the service's defaults apply.
     """
 
@@ -83,6 +85,7 @@ class Agent:
         session_options: SessionConfig | None = None,
         approver: Approver | None = None,
         approval_timeout: float | None = DEFAULT_APPROVAL_TIMEOUT,
+        filler_after: float | None = None,
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
@@ -96,6 +99,8 @@ class Agent:
             raise ValueError(
                 f"approval_timeout must be positive (or None for no limit), got {approval_timeout!r}"
             )
+        if filler_after is not None and not filler_after >= 0:
+            raise ValueError(f"filler_after must be zero or more seconds (or None), got {filler_after!r}")
         if replay_limit < 1:
             raise ValueError(f"replay_limit must be at least 1, got {replay_limit}")
         self.name = name
@@ -121,6 +126,8 @@ class Agent:
         self.approver = approver
         """Decides calls whose tool `needs_approval` (else the application calls `session.approve`)."""
         self.approval_timeout = approval_timeout
+        self.filler_after = filler_after
+        """Seconds a tool may run before the agent says a short filler (None: never)."""
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
 
     def __repr__(self) -> str:

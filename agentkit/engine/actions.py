@@ -18,11 +18,17 @@ class CallPolicy:
     """How the engine treats calls of one tool.
 
     `follow_up`: its output asks the model to go on (a `response.create` after the batch); state-only
-    tools say False. `cancel_on_interrupt`: a barge-in cancels the running call.
+    tools say False. `cancel_on_interrupt`: a barge-in cancels the running call (or one waiting for
+    approval).
     """
 
     follow_up: bool = True
     cancel_on_interrupt: bool = False
+    filler: str | None = None
+    """Instructions for a short out-of-band line when a call runs past the engine's `filler_after`
+    (None: this tool gets no filler)."""
+    late: str = "silent"
+    """A result that arrives after a new user turn: `silent`, `speak` or `drop` (see `fillers`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ class TurnStarted(AppEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResponseStarted(AppEvent):
     response_id: str
+    out_of_band: bool = False
+    """A filler said while a tool runs: not part of the conversation, not anyone's answer."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -44,10 +44,17 @@ class ToolCall:
     """Its output went out on the current connection (or was replayed into it)."""
     acked_seq: int | None = None
     """When the server confirmed the output item (sequence number of that event)."""
+    started_at: float | None = None
+    """When its arguments were complete (it started, or began to wait for approval)."""
 
     @property
     def wants_follow_up(self) -> bool:
         return self.policy is not None and self.policy.follow_up
+
+    @property
+    def speaks_late(self) -> bool:
+        """Its result is worth a follow-up even after the user moved on (policy `late="speak"`)."""
+        return self.wants_follow_up and self.policy is not None and self.policy.late == "speak"
 
 
 def item_key(item_id: str | None, response_id: str, output_index: int) -> str:

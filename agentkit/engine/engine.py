@@ -18,6 +18,9 @@ Everything that decides what a session does next lives in this file:
   a response server VAD started is never taken for the answer to ours.
 - A call whose tool needs approval waits (phase `AWAITING_APPROVAL`, still in its batch) until
   `approve` starts it, or `reject` or its deadline answers it; the book lives in `approvals`.
+- A call running past `filler_after` gets one short out-of-band line (`conversation: "none"`), sent
+  only when the line is quiet; it answers no call, is not recorded, and is never a batch's follow-up.
+  A late result follows its tool's `late` policy (see `fillers`).
 - Barge-in stops the old response's audio, truncates what was not heard, cancels the response when
   the server does not, and cancels the running calls whose policy says so.
 - No wait is unbounded: a `response.create` the server leaves unanswered for `create_timeout`
@@ -72,6 +75,7 @@ from agentkit.engine.approvals import (
     timed_out_output,
 )
 from agentkit.engine.calls import Phase, ToolCall, cancelled_output, item_key, parse_partial
+from agentkit.engine.fillers import FillerLine, dropped_output, filler_params, spoken_progress
 from agentkit.engine.hearing import Hearing
 from agentkit.engine.playback import Playback, audio_ms
 from agentkit.engine.record import DEFAULT_MAX_ENTRIES, ConversationRecord
@@ -179,11 +183,20 @@ class _Response:
     followed_up: bool = False
     cancel_requested: bool = False
     """We asked the server to cancel it (the application's `cancel_response`)."""
+    out_of_band: bool = False
+    """A filler (`conversation: "none"`): not in the conversation, never anyone's follow-up."""
+    filler_due: bool = True
+    """Its calls may still get their one timed filler."""
 
     @property
     def cut_off(self) -> bool:
         """The connection dropped mid-answer, not because anyone stopped it: the answer is owed."""
-        return self.status == "disconnected" and not self.interrupted and not self.cancel_requested
+        return (
+            self.status == "disconnected"
+            and not self.interrupted
+            and not self.cancel_requested
+            and not self.out_of_band
+        )
 
 
 @dataclass(eq=False)
@@ -198,6 +211,7 @@ class _Create:
     retry: bool
     """It re-asks for a create that went unanswered: if it goes unanswered too, it is given up."""
     response_id: str | None = None
+    out_of_band: bool = False
 
 
 class EngineClosed(RuntimeError):
@@ -219,11 +233,17 @@ class TurnEngine:
         replay_limit: int = DEFAULT_MAX_ENTRIES,
         create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
         approvals: ApprovalCheck = no_approvals,
+        filler_after: float | None = None,
     ) -> None:
         """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
         record keeps no more, so a long session stays bounded in memory). `create_timeout`: seconds
         a `response.create` may go unanswered before it is released and retried (None: no limit).
-        `approvals`: which calls wait for a person's decision before they start (see `approvals`)."""
+        `approvals`: which calls wait for a person's decision before they start (see `approvals`).
+        `filler_after`: seconds a call may run before the agent says a filler line (None: never)."""
+        if filler_after is not None and not filler_after >= 0:
+            raise ValueError(f"filler_after must be zero or more (or None), got {filler_after!r}")
+        self._filler_after = filler_after
+        self._lines: deque[FillerLine] = deque()
         if create_timeout is not None and not create_timeout > 0:
             raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
         self._create_timeout = create_timeout
@@ -292,6 +312,11 @@ class TurnEngine:
             if since is not None:
                 waited = since + self._create_timeout
                 deadline = waited if deadline is None else min(deadline, waited)
+        if self._filler_after is not None:
+            for call in self._filler_candidates():
+                if call.started_at is not None:
+                    due = call.started_at + self._filler_after
+                    deadline = due if deadline is None else min(deadline, due)
         return deadline
 
     @property
@@ -490,6 +515,19 @@ class TurnEngine:
         self._advance(now, out)
         return out
 
+    def say_progress(self, call_id: str, message: str, now: float) -> list[Action]:
+        """A running tool's progress note, said out of band when the line is quiet (dropped if the
+        call's answer is due first, or the call is over or overtaken by a new user turn)."""
+        self._check_open()
+        out: list[Action] = []
+        call = self._calls.get(call_id)
+        response = self._responses.get(call.response_id) if call is not None else None
+        if call is not None and call.phase is not Phase.SETTLED and response is not None:
+            response.filler_due = False
+            self._lines.append(FillerLine(call_id, spoken_progress(message)))
+            self._advance(now, out)
+        return out
+
     def update_session(self, update: SessionConfig, now: float) -> list[Action]:
         """Change instructions, tools or any other setting: the fields set in `update` only."""
         self._check_open()
@@ -517,6 +555,7 @@ class TurnEngine:
         if self._closed:
             return out
         self._expire_approvals(now, out)
+        self._due_fillers(now)
         limit = self._create_timeout
         if limit is None:
             self._advance(now, out)
@@ -540,6 +579,47 @@ class TurnEngine:
             self._report_timeout(BUSY_TIMEOUT_CODE, message, None, True, now, out)
         self._advance(now, out)
         return out
+
+    def _filler_candidates(self) -> list[ToolCall]:
+        """Unsettled calls whose batch may still get its timed filler."""
+        found: list[ToolCall] = []
+        for response in self._responses.values():
+            if response.filler_due and not response.superseded and not response.interrupted:
+                found.extend(
+                    c
+                    for c in response.calls
+                    if c.phase in (Phase.RUNNING, Phase.AWAITING_APPROVAL)
+                    and c.policy is not None
+                    and c.policy.filler is not None
+                )
+        return found
+
+    def _due_fillers(self, now: float) -> None:
+        if self._filler_after is None:
+            return
+        for call in self._filler_candidates():
+            response = self._responses[call.response_id]
+            filler = call.policy.filler if call.policy is not None else None
+            due = call.started_at is not None and now >= call.started_at + self._filler_after
+            if response.filler_due and filler is not None and due:
+                response.filler_due = False
+                self._lines.append(FillerLine(call.call_id, filler))
+
+    def _next_line(self) -> FillerLine | None:
+        """The first owed filler line that still makes sense (its call runs, its turn is current)."""
+        while self._lines:
+            line = self._lines.popleft()
+            call = self._calls.get(line.call_id)
+            response = self._responses.get(call.response_id) if call is not None else None
+            if (
+                call is not None
+                and call.phase is not Phase.SETTLED
+                and response is not None
+                and not response.superseded
+                and not response.interrupted
+            ):
+                return line
+        return None
 
     def _expire_approvals(self, now: float, out: list[Action]) -> None:
         for call_id in self._approvals.expired(now):
@@ -610,6 +690,7 @@ class TurnEngine:
         response = _Response(response_id, self._seq)
         create = self._claimed_by(event.response)
         if create is not None:
+            response.out_of_band = create.out_of_band
             self._in_flight = None
             create.response_id = response_id
             self._attributed[create.event_id] = create
@@ -621,7 +702,7 @@ class TurnEngine:
         self._responses[response_id] = response
         response.turn = turn
         turn.response_ids.append(response_id)
-        out.append(Emit(ResponseStarted(time=now, response_id=response_id)))
+        out.append(Emit(ResponseStarted(time=now, response_id=response_id, out_of_band=response.out_of_band)))
 
     def _claimed_by(self, response: Response) -> _Create | None:
         """The create in flight that started `response`, judged by our tag when the server echoes it.
@@ -649,7 +730,12 @@ class TurnEngine:
                     call = self._call_at(done.id, index, item.id, item.call_id, now, out)
                     if call is not None:
                         self._complete_from_item(call, item)
-                elif isinstance(item, MessageItem) and item.role == "assistant" and item.id:
+                elif (
+                    isinstance(item, MessageItem)
+                    and item.role == "assistant"
+                    and item.id
+                    and not response.out_of_band
+                ):
                     self._record.assistant_final(item.id, item.text)
                     if response.turn is not None:
                         response.turn.add_message(item.id)
@@ -664,7 +750,7 @@ class TurnEngine:
                 call.name = item.name
         elif isinstance(item, MessageItem) and item.role == "assistant" and item.id:
             response = self._ensure_response(event.response_id, now, out)
-            if response is not None:
+            if response is not None and not response.out_of_band:
                 self._record.assistant_final(item.id, "")
                 if response.turn is not None:
                     response.turn.add_message(item.id)
@@ -672,7 +758,8 @@ class TurnEngine:
     def _on_output_item_done(self, event: ResponseOutputItemDone, now: float, out: list[Action]) -> None:
         item = event.item
         if isinstance(item, MessageItem) and item.role == "assistant" and item.id:
-            self._record.assistant_final(item.id, item.text)
+            if self._in_conversation(event.response_id):
+                self._record.assistant_final(item.id, item.text)
             return
         if not isinstance(item, FunctionCallItem):
             return
@@ -725,8 +812,9 @@ class TurnEngine:
         )
         if response is None or response.interrupted:
             return
-        format_ = self._config.output_audio_format or self._server_session.output_audio_format
-        self._playback.received(event.item_id, event.response_id, audio_ms(event.delta, format_), now)
+        if not response.out_of_band:  # a filler is not in the conversation: nothing to truncate
+            format_ = self._config.output_audio_format or self._server_session.output_audio_format
+            self._playback.received(event.item_id, event.response_id, audio_ms(event.delta, format_), now)
         out.append(
             Emit(
                 AudioChunk(time=now, response_id=event.response_id, item_id=event.item_id, audio=event.delta)
@@ -741,9 +829,10 @@ class TurnEngine:
         )
         if response is None or not event.item_id:
             return
-        self._record.assistant_delta(event.item_id, event.delta)
-        if response.turn is not None:
-            response.turn.add_message(event.item_id)
+        if not response.out_of_band:
+            self._record.assistant_delta(event.item_id, event.delta)
+            if response.turn is not None:
+                response.turn.add_message(event.item_id)
         if response.interrupted:
             return
         kind = TextDelta if isinstance(event, ResponseTextDelta) else TranscriptDelta
@@ -755,7 +844,8 @@ class TurnEngine:
         self, event: ResponseTextDone | ResponseAudioTranscriptDone, now: float, out: list[Action]
     ) -> None:
         text = event.text if isinstance(event, ResponseTextDone) else event.transcript
-        self._record.assistant_final(event.item_id, text)
+        if self._in_conversation(event.response_id):
+            self._record.assistant_final(event.item_id, text)
 
     def _on_item_added(
         self, event: ConversationItemAdded | ConversationItemDone, now: float, out: list[Action]
@@ -797,6 +887,11 @@ class TurnEngine:
             response = self._responses.get(response_id)
         return response
 
+    def _in_conversation(self, response_id: str) -> bool:
+        """Whether what the response says belongs to the conversation (a filler's does not)."""
+        response = self._responses.get(response_id)
+        return response is None or not response.out_of_band
+
     def _active(self) -> _Response | None:
         return next((r for r in reversed(self._responses.values()) if not r.done), None)
 
@@ -837,9 +932,9 @@ class TurnEngine:
         return (
             response.done
             and response.status in _MAY_FOLLOW_UP
-            and not response.superseded
             and not response.followed_up
             and (response.cut_off or any(c.wants_follow_up for c in response.calls))
+            and (not response.superseded or any(c.speaks_late for c in response.calls))
         )
 
     def _ready(self, response: _Response) -> bool:
@@ -865,17 +960,24 @@ class TurnEngine:
         if any(not r.done for r in self._responses.values()):
             return
         ready = [r for r in self._responses.values() if self._ready(r)]
+        out_of_band = False
         if self._app_requests:
             params, from_app = self._app_requests.popleft(), True
         elif ready:
             params, from_app = None, False
+        elif (line := self._next_line()) is not None:
+            params, from_app, out_of_band = filler_params(line), False, True
         else:
             return
+        if not out_of_band:
+            self._lines.clear()  # the answer is coming: it says more than a filler would
         for batch in ready:
             batch.followed_up = True
         create_id = self._new_event_id()
         send = self._send(ResponseCreate(event_id=create_id, response=_tagged(params, create_id)))
-        self._in_flight = _Create(create_id, params, ready, from_app, now, self._retry_next)
+        self._in_flight = _Create(
+            create_id, params, ready, from_app, now, self._retry_next, out_of_band=out_of_band
+        )
         self._retry_next = False
         out.append(send)
 
@@ -967,6 +1069,7 @@ class TurnEngine:
             self._cancel_call(call, "the user interrupted", now, out)
             return
         call.policy = self._policy(call.name)
+        call.started_at = now
         self._record.call(call.call_id, call.name, call.arguments)
         need = self._needs_approval(call.call_id, call.name, call.arguments)
         if need is None:
@@ -1013,6 +1116,10 @@ class TurnEngine:
         self._settle(call, cancelled_output(reason), "cancelled", now, out)
 
     def _settle(self, call: ToolCall, output: str, status: str, now: float, out: list[Action]) -> None:
+        response = self._responses.get(call.response_id)
+        late = response is not None and response.superseded and not response.followed_up
+        if late and status == "ok" and call.policy is not None and call.policy.late == "drop":
+            output, status = dropped_output(call.name), "dropped"
         call.phase = Phase.SETTLED
         call.output = output
         call.status = status

@@ -64,6 +64,7 @@ from agentkit.protocol import (
 from agentkit.session.approvals import ApproverRunner, Decision, approval_check
 from agentkit.session.errors import SessionClosed
 from agentkit.session.events import DEFAULT_BUFFER, Broadcast, EventsDropped, EventStream, ToolProgress
+from agentkit.session.fillers import filler_instructions
 from agentkit.session.outbox import Outbox
 from agentkit.session.reconnect import worth_retrying
 from agentkit.session.tool_runner import ToolRunner
@@ -139,6 +140,7 @@ class Session:
             replay_limit=agent.replay_limit,
             create_timeout=agent.create_timeout,
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
+            filler_after=agent.filler_after,
         )
         self._deadline_moved = anyio.Event()
         """Set when the engine's `next_deadline` changed: the timer task re-reads it."""
@@ -462,7 +464,12 @@ class Session:
         tool = self.tools.get(name)
         if tool is None:
             return CallPolicy()
-        return CallPolicy(follow_up=tool.follow_up, cancel_on_interrupt=tool.cancel_on_interrupt)
+        return CallPolicy(
+            follow_up=tool.follow_up,
+            cancel_on_interrupt=tool.cancel_on_interrupt,
+            filler=filler_instructions(tool),
+            late=tool.late,
+        )
 
     def _tool_context(self, call_id: str, name: str) -> ToolContext[Any]:
         return ToolContext(
@@ -474,7 +481,11 @@ class Session:
             progress_hook=self._progress,
         )
 
-    async def _progress(self, context: ToolContext[Any], message: str, data: dict[str, Any]) -> None:
+    async def _progress(
+        self, context: ToolContext[Any], message: str, data: dict[str, Any], *, speak: bool = False
+    ) -> None:
+        if speak and not self.closed:
+            self._command(lambda now: self._engine.say_progress(context.call_id, message, now))
         if not self.closed:
             self._emit(
                 ToolProgress(

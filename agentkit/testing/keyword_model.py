@@ -370,13 +370,18 @@ class KeywordModel:
 
     `threshold` is the minimum match score for a call (see `MATCH_THRESHOLD`). Honours `tool_choice`:
     `"none"` never calls, `"required"` calls the best tool even below the threshold, and a named
-    function is the only one called.
+    function is the only one called. An out-of-band response (`conversation: "none"`) with
+    instructions says one short line: what the instructions tell it to tell the user, else a
+    holding line (a filler while a tool runs).
     """
 
     def __init__(self, *, threshold: float = MATCH_THRESHOLD) -> None:
         self.threshold = threshold
 
     def respond(self, context: ModelContext) -> list[Output]:
+        params = context.response
+        if params is not None and params.conversation == "none" and params.instructions:
+            return [Say(_aside(params.instructions))]
         items = list(context.items)
         tools = _tools(context)
         results = _trailing_results(items, tools)
@@ -640,6 +645,20 @@ def _capabilities(tools: Iterable[_Tool]) -> str:
         return ""
     listed = ", ".join(names[:-1]) + (" or " if len(names) > 1 else "") + names[-1]
     return f" I can {listed}."
+
+
+_TELL = re.compile(r"tell the user:\s*(?P<line>.+?)(?:\.\s+Do not\b|$)", re.IGNORECASE | re.DOTALL)
+HOLDING_LINE = "One moment, I'm still working on that."
+
+
+def _aside(instructions: str) -> str:
+    """An out-of-band line (a filler while a tool runs): what the instructions ask to tell the user,
+    else a short holding line."""
+    found = _TELL.search(instructions)
+    if found is None:
+        return HOLDING_LINE
+    line = found["line"].strip().rstrip(".")
+    return line[:1].upper() + line[1:] + "."
 
 
 _REPLIES = (

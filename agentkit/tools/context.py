@@ -15,7 +15,9 @@ _LOGGER = logging.getLogger("agentkit.tools")
 class ProgressHook(Protocol):
     """Set by the session: forwards a tool's progress note to the application (and traces)."""
 
-    def __call__(self, context: ToolContext[Any], message: str, data: dict[str, Any]) -> Awaitable[None]: ...
+    def __call__(
+        self, context: ToolContext[Any], message: str, data: dict[str, Any], *, speak: bool = False
+    ) -> Awaitable[None]: ...
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,18 @@ class ToolContext(Generic[DepsT]):
 
     async def report_progress(self, message: str, **data: Any) -> None:
         """Tell the application how the call is going; a failing hook never fails the tool."""
+        await self.progress(message, **data)
+
+    async def progress(self, message: str, *, speak: bool = False, **data: Any) -> None:
+        """Tell the application how the call is going (a `ToolProgress` event); with `speak`, the
+        agent also says it to the user, out of band, once the line is quiet. A failing hook never
+        fails the tool."""
         if self.progress_hook is None:
             return
         try:
-            await self.progress_hook(self, message, data)
+            if speak:
+                await self.progress_hook(self, message, data, speak=True)
+            else:  # hooks written before `speak` existed take three arguments
+                await self.progress_hook(self, message, data)
         except Exception:
             self.logger.exception("progress hook failed for tool %s (call %s)", self.tool_name, self.call_id)

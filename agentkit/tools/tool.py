@@ -8,7 +8,7 @@ import inspect
 import re
 import types
 from collections.abc import Callable
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import anyio.to_thread
 
@@ -19,6 +19,9 @@ from agentkit.tools.errors import ToolDefinitionError
 from agentkit.tools.schema import ArgumentSpec, build_from_schema, build_from_signature, is_method
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+LatePolicy = Literal["speak", "silent", "drop"]
+_LATE_POLICIES = ("speak", "silent", "drop")
 
 ApprovalPredicate = Callable[[dict[str, Any], ToolContext[Any]], bool]
 """`(validated arguments, context) -> True` when this call needs a person's approval first."""
@@ -45,6 +48,8 @@ class Tool:
         needs_approval: bool | ApprovalPredicate = False,
         approval_timeout: float | None = None,
         strict: bool = False,
+        filler: bool | str = True,
+        late: LatePolicy = "silent",
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"@tool needs a function, got {type(function).__name__}")
@@ -62,6 +67,10 @@ class Tool:
             raise ToolDefinitionError(
                 f"tool {self.name}: approval_timeout must be positive, got {approval_timeout!r}"
             )
+        if late not in _LATE_POLICIES:
+            raise ToolDefinitionError(
+                f"tool {self.name}: late must be 'speak', 'silent' or 'drop', got {late!r}"
+            )
         if not isinstance(needs_approval, bool) and not callable(needs_approval):
             raise ToolDefinitionError(
                 f"tool {self.name}: needs_approval must be a bool or a predicate (arguments, context) -> bool"
@@ -74,6 +83,8 @@ class Tool:
         self.needs_approval: bool | ApprovalPredicate = needs_approval
         self.approval_timeout: float | None = approval_timeout
         """Seconds to wait for a decision; None: the agent's `approval_timeout`."""
+        self.filler: bool | str = filler
+        self.late: LatePolicy = late
         self.function: Callable[..., Any] = function
         self._spec: ArgumentSpec = (
             build_from_signature(function, docstring)
@@ -168,6 +179,8 @@ def tool(
     needs_approval: bool | ApprovalPredicate = False,
     approval_timeout: float | None = None,
     strict: bool = False,
+    filler: bool | str = True,
+    late: LatePolicy = "silent",
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -184,6 +197,8 @@ def tool(
     needs_approval: bool | ApprovalPredicate = False,
     approval_timeout: float | None = None,
     strict: bool = False,
+    filler: bool | str = True,
+    late: LatePolicy = "silent",
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a tool: `@tool` or `@tool(name=..., timeout=...)`.
 
@@ -196,6 +211,10 @@ def tool(
     runs; `approval_timeout` overrides the agent's limit on that wait.
     A tool without a description or with an untyped parameter is accepted with a
     `ToolDefinitionWarning`; `strict=True` refuses it with `ToolDefinitionError` instead.
+    `filler`: when a call runs longer than the agent's `filler_after`, the agent says a short line out
+    of band (True: a generic one; a string: instructions for what to say; False: stay quiet).
+    `late`: what to do with a result that arrives after the user moved on: `silent` (post it, no
+    reply), `speak` (the model says it once the line is quiet) or `drop` (answer with a short note).
     """
 
     def decorate(fn: Callable[..., Any]) -> Tool:
@@ -210,6 +229,8 @@ def tool(
             needs_approval=needs_approval,
             approval_timeout=approval_timeout,
             strict=strict,
+            filler=filler,
+            late=late,
         )
 
     return decorate if function is None else decorate(function)

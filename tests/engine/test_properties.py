@@ -4,7 +4,8 @@ The server keeps its own truth (which response is active, which `response.create
 to what the engine sends, and may race it: server VAD starts responses and interrupts them, calls of
 one response stream interleaved, events get duplicated, tools finish in any order and twice, errors
 arrive, the connection drops and comes back; calls may wait for approval, which comes, is refused,
-times out or is given twice. After every step the engine's actions are checked.
+times out or is given twice; long calls get out-of-band fillers and spoken progress, and late results
+are spoken, kept silent or dropped. After every step the engine's actions are checked.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from agentkit.engine import (
     ApprovalError,
     ApprovalNeed,
     ApprovalRequested,
+    CallPolicy,
     CancelCall,
     Emit,
     ErrorReported,
@@ -87,6 +89,9 @@ class World:
     race_errors: int = 0
     lost_creates: int = 0
     cut_responses: int = 0
+    fillers: int = 0
+    """Out-of-band creates (`conversation: "none"`): they answer no call and are no follow-up."""
+    progress_notes: int = 0
     approval_mode: str = "none"
     """Which calls wait for approval: `none`, `odd` (every second call) or `all`."""
     approval_timeout: float | None = None
@@ -145,6 +150,9 @@ class World:
             assert not self.client_active, "never while a response is active"
             assert not self.creates_in_flight, "never while another response.create is unanswered"
             self.creates += 1
+            if event.response is not None and event.response.conversation == "none":
+                self.fillers += 1
+                assert event.response.tool_choice == "none", "a filler calls no tools"
             self.creates_in_flight.add(event.event_id)
         elif isinstance(event, ConversationItemCreate) and isinstance(event.item, FunctionCallOutputItem):
             call_id = event.item.call_id
@@ -154,8 +162,9 @@ class World:
 
     # -- the simulated server --------------------------------------------------------------------
 
-    def response_script(self, rid: str) -> list[ServerEvent]:
-        n_calls = self.data.draw(st.integers(0, 3), label="calls") if self.batches < 4 else 0
+    def response_script(self, rid: str, out_of_band: bool = False) -> list[ServerEvent]:
+        may_call = self.batches < 4 and not out_of_band
+        n_calls = self.data.draw(st.integers(0, 3), label="calls") if may_call else 0
         with_text = self.data.draw(st.booleans(), label="text")
         streams: list[list[ServerEvent]] = []
         items = []
@@ -194,7 +203,9 @@ class World:
         if self.echo and create is not None and create.response is not None:
             announced.response.metadata = create.response.metadata
         self.outbox.append(announced)
-        self.generating = deque(self.response_script(rid))
+        params = create.response if create is not None else None
+        out_of_band = params is not None and params.conversation == "none"
+        self.generating = deque(self.response_script(rid, out_of_band))
 
     def cancel_active(self) -> None:
         if self.server_active is not None:
@@ -250,6 +261,7 @@ class World:
         ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
         if self.approval_mode != "none":
             ops += ["approve", "reject", "decide_again"]
+        ops += ["progress", "wait"]
         if self.connected:
             ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
             ops += ["tick", "swallow"]
@@ -277,6 +289,13 @@ class World:
             call_id = self.data.draw(st.sampled_from(self.settled_ids))
             with pytest.raises(ApprovalError):
                 engine.approve(call_id, self.h.now)
+        elif op == "progress" and running:
+            call_id = self.data.draw(st.sampled_from(running))
+            self.progress_notes += 1
+            self.apply(engine.say_progress(call_id, "still checking", self.h.now))
+        elif op == "wait":  # past a filler's threshold, short of every other limit
+            self.h.now += 2.0
+            self.apply(engine.tick(self.h.now))
         elif op == "late" and self.settled_ids:
             call_id = self.data.draw(st.sampled_from(self.settled_ids))
             assert engine.call_finished(call_id, "late", status="ok", now=self.h.now) == []
@@ -358,7 +377,14 @@ class World:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
-    harness = Harness(connect=False, approvals=lambda *call: world.needs_approval(*call))
+    late = data.draw(st.sampled_from(["silent", "speak", "drop"]), label="late results")
+    filler = data.draw(st.sampled_from([None, "say you are still on it"]), label="filler")
+    harness = Harness(
+        connect=False,
+        policy=lambda name: CallPolicy(filler=filler, late=late),
+        approvals=lambda *call: world.needs_approval(*call),
+        filler_after=data.draw(st.sampled_from([None, 1.0]), label="filler after"),
+    )
     world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
     world.approval_mode = data.draw(st.sampled_from(["none", "odd", "all"]), label="approvals")
     world.approval_timeout = data.draw(st.sampled_from([None, 10.0]), label="approval timeout")
@@ -370,7 +396,8 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     world.drain()
     assert not world.h.engine.response_active
     allowed = world.app_requests + world.batches + world.race_errors + world.lost_creates
-    assert world.creates <= allowed + world.cut_responses + world.timeouts
+    assert world.creates - world.fillers <= allowed + world.cut_responses + world.timeouts
+    assert world.fillers <= len(set(world.started) | set(world.settled_ids)) + world.progress_notes
     assert world.h.engine.next_deadline is None, "nothing left waiting"
     world.apply(world.h.engine.close(world.h.now))
     assert sorted(world.settled_ids) == sorted(set(world.started) | set(world.settled_ids))
@@ -383,8 +410,14 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.DataObject) -> None:
-    """One request, tools finishing in any order, nothing racing: one create per batch, no more."""
-    world = World(Harness(connect=False), data, echo=data.draw(st.booleans(), label="echo"))
+    """One request, tools finishing in any order, nothing racing: one create per batch, no more; slow
+    tools get fillers and spoken progress, and none of those is ever taken for a follow-up."""
+    harness = Harness(
+        connect=False,
+        policy=lambda name: CallPolicy(filler="say you are still on it"),
+        filler_after=data.draw(st.sampled_from([None, 1.0]), label="filler after"),
+    )
+    world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
     world.apply(world.h.engine.connected(0.0))
     world.app_requests += 1
     world.apply(world.h.engine.request_response(0.0))
@@ -394,7 +427,7 @@ def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.Dat
             n for n, ok in (("out", world.outbox), ("in", world.inbox), ("gen", world.generating)) if ok
         ]
         if running:
-            choices.append("tool")
+            choices += ["tool", "wait", "progress"]
         if not choices:
             break
         pick = data.draw(st.sampled_from(choices))
@@ -404,11 +437,17 @@ def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.Dat
             world.process_one()
         elif pick == "gen":
             world.generate_one()
+        elif pick == "wait":
+            world.h.now += 2.0
+            world.apply(world.h.engine.tick(world.h.now))
+        elif pick == "progress":
+            world.progress_notes += 1
+            world.apply(world.h.engine.say_progress(running[0], "still checking", world.h.now))
         else:
             call_id = data.draw(st.sampled_from(running))
-            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=0.0))
+            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=world.h.now))
     assert world.race_errors == 0
-    assert world.creates == world.app_requests + world.batches
+    assert world.creates - world.fillers == world.app_requests + world.batches
     assert set(world.started) == set(world.settled_ids)
 
 

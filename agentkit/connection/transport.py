@@ -103,13 +103,17 @@ class RealtimeConnection:
 
     async def recv(self) -> ServerEvent:
         """The next server event (`ProtocolError` / `UnknownEvent` for frames that do not decode)."""
-        try:
-            frame = await self._ws.recv()
-        except WsConnectionClosed as exc:
-            raise _closed(exc) from None
+        frame = await self.recv_frame()
         if isinstance(frame, bytes):
             return ProtocolError(message="unexpected binary frame (the Realtime API sends text)")
         return self.codec.decode_server_event(frame)
+
+    async def recv_frame(self) -> str | bytes:
+        """The next frame exactly as it arrived (a session recorder keeps it verbatim)."""
+        try:
+            return await self._ws.recv()
+        except WsConnectionClosed as exc:
+            raise _closed(exc) from None
 
     async def __aiter__(self) -> AsyncIterator[ServerEvent]:
         """Events until the connection closes; a normal close ends the loop, others raise."""

@@ -52,6 +52,16 @@ class Toolset:
         """The enabled tool with this name: a disabled tool is unknown to the model."""
         return None if name in self._disabled else self._tools.get(name)
 
+    def replace(self, tool: Tool) -> Tool:
+        """Put `tool` in place of the tool with its name (enabled or not, as before); returns the old
+        one. A test's mock goes in this way; send `update_tools()` if the schema changed."""
+        old = self._tools.get(tool.name)
+        if old is None:
+            have = ", ".join(self._tools) or "none"
+            raise KeyError(f"toolset {self.name} has no tool {tool.name}; it has {have}")
+        self._tools[tool.name] = tool
+        return old
+
     def __getitem__(self, name: str) -> Tool:
         found = self.get(name)
         if found is None:

@@ -14,7 +14,7 @@ from agentkit.connection import Endpoint
 from agentkit.engine import AppEvent, TurnDone
 from agentkit.protocol import ConversationItemCreate, Dialect, assistant_text, user_text
 from agentkit.session import EventStream, Session
-from tests.session.replay import Replay, replay_server
+from agentkit.testing.kit.replay import Replay, replay_server
 
 pytestmark = pytest.mark.anyio
 

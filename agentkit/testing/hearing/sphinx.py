@@ -53,12 +53,18 @@ def _pronunciations() -> dict[str, list[str]]:
 
 
 class _Decoder:
+    """One decoder, used by one thread at a time, and the same for every utterance: pocketsphinx
+    adapts its cepstral mean as it listens, so each utterance starts again from the initial mean
+    (otherwise what is heard would depend on what was heard before)."""
+
     def __init__(self, decoder: Any) -> None:
         self.decoder = decoder
         self.lock = threading.Lock()
+        self._initial_mean = decoder.get_cmn()
 
     def hear(self, pcm16k: bytes) -> str:
         with self.lock:
+            self.decoder.set_cmn(self._initial_mean)
             self.decoder.start_utt()
             self.decoder.process_raw(pcm16k, full_utt=True)
             self.decoder.end_utt()

@@ -1,0 +1,140 @@
+"""The customer-service bot in conversation, tested with agentkit's testing kit: the `agentkit_*`
+fixtures (a local server, a session of the bot, a simulated caller, tool mocks) and `expect`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agentkit import Agent
+from agentkit.testing import Call, LocalRealtimeServer, Say, ScriptedModel
+from agentkit.testing.kit import ANY, Caller, Speech, ToolMocks, expect
+from agentkit.tools import ToolError
+from examples.customer_service.bot import build_agent
+from examples.customer_service.db import ShopDatabase
+from examples.customer_service.demo import SCRIPT
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> ShopDatabase:
+    return ShopDatabase(tmp_path / "shop.sqlite3")
+
+
+@pytest.fixture
+def agentkit_agent(shop: ShopDatabase) -> Agent:
+    return build_agent(shop)
+
+
+def refunds(shop: ShopDatabase) -> list[tuple[str, int]]:
+    with shop.connect() as conn:
+        return [tuple(row) for row in conn.execute("SELECT order_id, amount_cents FROM refunds ORDER BY id")]
+
+
+async def test_two_orders_in_one_message_are_looked_up_together(agentkit_caller: Caller) -> None:
+    turn = await agentkit_caller.says(SCRIPT[0])
+    expect(turn).called_only("lookup_order", "lookup_order").called("lookup_order", order_id="A-1001").called(
+        "lookup_order", order_id="A-1002"
+    ).said("A-1001 has been delivered").said("A-1002")
+
+
+async def test_a_refund_is_quoted_first_and_made_only_once_the_customer_agrees(
+    agentkit_caller: Caller, shop: ShopDatabase
+) -> None:
+    quote = await agentkit_caller.says(SCRIPT[3])
+    expect(quote).called("start_refund", order_id="A-1001", reason=re.compile("broken")).not_called(
+        "start_refund", confirm=True
+    ).said("154.39 USD")
+    assert refunds(shop) == [("A-1006", 7600 + 450 + 760)], "a quote moves no money"
+
+    agreed = await agentkit_caller.says(SCRIPT[4])
+    expect(agreed).called("start_refund", order_id="A-1001", confirm=True).said(r"R-\d{4}")
+    expect(agentkit_caller.turns).called_in_order("start_refund", "start_refund").not_called(
+        "escalate_to_human"
+    )
+    assert refunds(shop)[-1][0] == "A-1001"
+
+
+async def test_a_refused_refund_is_explained_without_touching_the_database(
+    agentkit_caller: Caller, agentkit_tool_mocks: ToolMocks, shop: ShopDatabase
+) -> None:
+    agentkit_tool_mocks.replace("start_refund", raises=ToolError("The payment provider is down; try later."))
+    turn = await agentkit_caller.says(SCRIPT[3])
+    expect(turn).failed("start_refund", status="tool_error").said("payment provider is down")
+    [call] = agentkit_tool_mocks.calls("start_refund")
+    assert (call["order_id"], call["confirm"]) == ("A-1001", False), "the mock got validated arguments"
+    assert len(refunds(shop)) == 1
+
+
+async def test_asking_for_a_person_opens_a_ticket_and_nothing_else(agentkit_caller: Caller) -> None:
+    turn = await agentkit_caller.says(SCRIPT[5])
+    expect(turn).called("escalate_to_human", customer_email="ada@example.com").said(r"T-\d{4}").not_called(
+        "start_refund"
+    ).not_called("lookup_order")
+
+
+async def test_a_greeting_calls_no_tool(agentkit_caller: Caller) -> None:
+    turn = await agentkit_caller.says("Hello!")
+    expect(turn).no_tool_called().said("how can I help")
+
+
+async def test_a_spoken_script_with_a_follow_up_that_reacts_to_the_answer(agentkit_caller: Caller) -> None:
+    def confirm_if_quoted(last: object) -> str | None:
+        return "Yes, please go ahead." if "refund" in getattr(last, "text", "").lower() else None
+
+    turns = await agentkit_caller.run([Speech(SCRIPT[3]), confirm_if_quoted])
+    assert len(turns) == 2
+    expect(turns[0]).called("start_refund", order_id=ANY).not_called("start_refund", confirm=True)
+    expect(turns[1]).succeeded("start_refund", order_id="A-1001", confirm=True)
+
+
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)"
+)
+async def test_a_caller_heard_by_the_speech_recogniser(
+    shop: ShopDatabase, agentkit_server: LocalRealtimeServer
+) -> None:
+    agent = build_agent(shop, listen=True)
+    async with agent.connect(agentkit_server.endpoint()) as session:
+        turn = await Caller(session).speaks("Where is my order A-1003?", recognised=True)
+    expect(turn).heard("A-1003").called_only("lookup_order").called("lookup_order", order_id="A-1003")
+
+
+# -- the model's calls, scripted: what the bot's tools answer through agentkit ----------------------
+
+
+async def test_a_call_through_agentkit_returns_the_order(
+    agentkit_server: LocalRealtimeServer, agentkit_caller: Caller
+) -> None:
+    agentkit_server.model = ScriptedModel([[Call("lookup_order", {"order_id": "A-1002"})], [Say("Shipped.")]])
+    turn = await agentkit_caller.says("Where is A-1002?")
+    expect(turn).succeeded("lookup_order", order_id="A-1002")
+    assert '"status":"shipped"' in turn.tool_calls[0].output
+
+
+async def test_a_malformed_order_id_is_refused_by_the_schema(
+    agentkit_server: LocalRealtimeServer, agentkit_caller: Caller
+) -> None:
+    agentkit_server.model = ScriptedModel([[Call("lookup_order", {"order_id": "order 1001"})], [Say("Hm.")]])
+    turn = await agentkit_caller.says("Where is order 1001?")
+    expect(turn).failed("lookup_order", status="invalid_arguments")
+    assert "order_id" in turn.tool_calls[0].output
+
+
+async def test_the_model_sees_the_tool_error_verbatim(
+    agentkit_server: LocalRealtimeServer, agentkit_caller: Caller, shop: ShopDatabase
+) -> None:
+    agentkit_server.model = ScriptedModel(
+        [
+            [Call("start_refund", {"order_id": "A-1003", "reason": "too slow", "confirm": True})],
+            [Say("Sorry.")],
+        ]
+    )
+    turn = await agentkit_caller.says("Refund A-1003 now")
+    expect(turn).failed("start_refund", status="tool_error")
+    assert turn.tool_calls[0].output.startswith("Order A-1003 has not shipped yet")
+    assert len(refunds(shop)) == 1

@@ -126,7 +126,11 @@ class Services:
                 )
             return None
         vocabulary = vocabulary_of(session.instructions, session.tools)
-        return await anyio.to_thread.run_sync(self.hearing.transcribe, pcm16, vocabulary)
+        try:
+            return await anyio.to_thread.run_sync(self.hearing.transcribe, pcm16, vocabulary)
+        except Exception:  # a recogniser's failure is one turn not understood, not a dead connection
+            logger.exception("the speech recogniser failed; nothing was heard in this audio")
+            return None
 
 
 @dataclass(eq=False)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import anyio
 
+from agentkit import audio as pcm
 from agentkit.engine import Turn, TurnDone
 from agentkit.session import Session
 from agentkit.testing.audio import spoken
@@ -68,10 +69,11 @@ class Caller:
         return await self.sends_audio(silence(_LEAD_IN_MS) + audio + silence(_TRAILING_SILENCE_MS))
 
     async def sends_audio(self, pcm16: bytes) -> Turn:
-        """Stream recorded audio (PCM16, 24 kHz, mono) as the caller's turn and wait for the turn."""
+        """Stream audio (PCM16, 24 kHz, mono; converted to the agent's input format, G.711 for a
+        phone agent) as the caller's turn and wait for the turn."""
         async with self.session.events() as events:
             with anyio.fail_after(self.timeout):
-                await self.session.send_audio(pcm16)
+                await self.session.send_audio(_in_format(pcm16, self.session.agent.input_audio_format))
                 if self.session.agent.turn_detection == "manual":
                     await self.session.commit_audio()
                 async for event in events:
@@ -98,3 +100,13 @@ class Caller:
                 break
             made.append(turn)
         return made
+
+
+def _in_format(pcm16: bytes, audio_format: str | None) -> bytes:
+    """PCM16 at 24 kHz in the session's input format (G.711 is 8 kHz; `spoken()` speech sent as G.711
+    is no longer exact, so such a caller is heard by the recogniser)."""
+    if audio_format == "g711_ulaw":
+        return pcm.pcm16_to_ulaw(pcm.from_24k(pcm16, pcm.G711_RATE))
+    if audio_format == "g711_alaw":
+        return pcm.pcm16_to_alaw(pcm.from_24k(pcm16, pcm.G711_RATE))
+    return pcm16

@@ -115,3 +115,19 @@ def test_recognition_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
     heard = SphinxRecogniser(bias=False).transcribe(espeak_speech("yes"), Vocabulary())
     assert heard is not None
+
+
+class Broken:
+    def transcribe(self, pcm16: bytes, vocabulary: Vocabulary) -> str | None:
+        raise RuntimeError("decoder crashed")
+
+
+async def test_a_failing_recogniser_costs_one_turn_not_the_connection(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with LocalRealtimeServer(hearing=Broken()) as server:
+        turn = await ask_aloud(server, tmp_path / "shop.sqlite3", espeak_speech("Where is my order A-1003?"))
+        assert "could not make out any words" in turn.text
+        again = await ask_aloud(server, tmp_path / "shop.sqlite3", spoken("Where is my order A-1003?"))
+    assert [call.name for call in again.tool_calls] == ["lookup_order"]
+    assert "the speech recogniser failed" in caplog.text

@@ -147,3 +147,29 @@ async def test_a_call_a_person_turns_down_reads_as_rejected(agentkit_server: Loc
     expect(turn).rejected("refund", order_id="A-1001", reason="need a manager").not_called(
         "refund", order_id="A-1002"
     )
+
+
+class HeardAs:
+    """A recogniser that hears the same words in any audio, and keeps what it was given."""
+
+    def __init__(self, words: str) -> None:
+        self.words = words
+        self.lengths: list[int] = []
+
+    def transcribe(self, pcm16: bytes, vocabulary: Any) -> str | None:
+        self.lengths.append(len(pcm16))
+        return self.words
+
+
+async def test_a_phone_agents_caller_sends_g711() -> None:
+    recogniser = HeardAs("where is order A-1002")
+    async with LocalRealtimeServer(hearing=recogniser) as server:
+        agent = Agent(
+            "phone", tools=[lookup_order], output_modalities=["text"], input_audio_format="g711_ulaw"
+        )
+        async with agent.connect(server.endpoint()) as session:
+            turn = await Caller(session, timeout=20).speaks("Where is order A-1002?")
+        [connection] = server.connections
+    expect(turn).called("lookup_order", order_id="A-1002")
+    assert connection.session.input_audio_format == "g711_ulaw"
+    assert recogniser.lengths, "G.711 speech is not spoken() speech any more: the recogniser heard it"

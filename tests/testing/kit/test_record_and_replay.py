@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from agentkit import Agent, Endpoint, tool
+from agentkit.connection import ConnectionClosed, HandshakeError
 from agentkit.testing import Call, LocalRealtimeServer, Say, ScriptedModel
 from agentkit.testing.kit import RecordingError, Replay, SessionRecorder, expect, replaying
 from agentkit.testing.kit.recorder import SCRUBBED, scrub
@@ -107,7 +108,7 @@ async def test_the_recorder_takes_only_its_own_key() -> None:
     async with LocalRealtimeServer() as service:
         async with SessionRecorder(service.endpoint()) as recorder:
             wrong = Endpoint.custom(recorder.endpoint().url, api_key="guess")
-            with pytest.raises(Exception, match="401"):
+            with pytest.raises(HandshakeError, match="401"):
                 async with AGENT.connect(wrong):
                     pass
         assert recorder.interactions == []
@@ -124,3 +125,18 @@ def test_unreadable_recordings_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.json").write_text("{}")
     with pytest.raises(RecordingError, match="no list of interactions"):
         Replay.load(tmp_path / "empty.json")
+
+
+async def test_an_upstream_that_refuses_is_recorded_as_a_close_without_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "refused.json"
+    async with LocalRealtimeServer(api_key="the-right-key") as service:
+        upstream = Endpoint.custom(service.url(), api_key=SECRET_KEY)  # the service does not take it
+        async with SessionRecorder(upstream, path) as recorder:
+            with pytest.raises(ConnectionClosed, match="the recorder could not reach the service"):
+                async with AGENT.connect(recorder.endpoint()) as session:
+                    await session.ask("Hello?", timeout=10)
+    [close] = json.loads(path.read_text())["interactions"]
+    assert close["kind"] == "close"
+    assert close["code"] == 1011
+    assert "401" in close["reason"]
+    assert SECRET_KEY not in path.read_text()

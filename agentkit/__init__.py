@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "Decision": "agentkit.session",
     "EventsDropped": "agentkit.session",
     "SessionObserver": "agentkit.observer",
+    "HandedOff": "agentkit.handoffs",
+    "HandoffError": "agentkit.handoffs",
     "tool": "agentkit.tools",
     "Tool": "agentkit.tools",
     "ToolContext": "agentkit.tools",
@@ -67,6 +69,8 @@ __all__ = [
     "Endpoint",
     "ErrorReported",
     "EventsDropped",
+    "HandedOff",
+    "HandoffError",
     "InputTranscript",
     "InputTranscriptFailed",
     "InputTranscriptPartial",
@@ -124,6 +128,7 @@ if TYPE_CHECKING:
         TurnDone,
         TurnStarted,
     )
+    from agentkit.handoffs import HandedOff, HandoffError
     from agentkit.observer import SessionObserver
     from agentkit.session import (
         Decision,

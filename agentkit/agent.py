@@ -11,6 +11,7 @@ from typing import Any, Literal, cast
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
 from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
+from agentkit.handoffs import check_handoffs
 from agentkit.observer import SessionObserver, combine
 from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
@@ -56,7 +57,8 @@ class Agent:
     session stays bounded in memory. `create_timeout`: seconds a `response.create` may go
     unanswered before the session reports it and asks once more. `approver`: an async callback that
     decides calls whose tool `needs_approval`; `approval_timeout`: seconds such a call waits for a
-    decision before it is answered as not approved. `filler_after`: seconds a tool may run before the
+    decision before it is answered as not approved. `handoffs`: agents this one may hand the
+    conversation to (see `agentkit.handoffs`). `filler_after`: seconds a tool may run before the
     agent says a short out-of-band line so the caller is not left in silence (None: never). Settings
     left None are not sent,
     so the service's defaults apply.
@@ -86,6 +88,8 @@ class Agent:
         approver: Approver | None = None,
         approval_timeout: float | None = DEFAULT_APPROVAL_TIMEOUT,
         filler_after: float | None = None,
+        handoffs: Iterable[Agent] = (),
+        handoff_description: str | None = None,
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
@@ -127,8 +131,14 @@ class Agent:
         """Decides calls whose tool `needs_approval` (else the application calls `session.approve`)."""
         self.approval_timeout = approval_timeout
         self.filler_after = filler_after
+        self.handoffs: list[Agent] = list(handoffs)
+        """Agents this one may hand the conversation to (one transfer tool each). A list, so agents
+        that hand back and forth can be linked after both exist: `triage.handoffs.append(refunds)`."""
+        self.handoff_description = handoff_description
+        """What this agent does, in a few words, for the transfer tools that lead to it."""
         """Seconds a tool may run before the agent says a short filler (None: never)."""
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""
+        check_handoffs(self)
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r}, tools={self.toolset.names()!r})"
@@ -172,6 +182,7 @@ class Agent:
         says what to set when nothing is. `deps` replaces the agent's deps for this session;
         `observer` watches it along with the agent's observers.
         """
+        check_handoffs(self)  # targets may have been added since: the whole graph is checked again
         if endpoint is None:
             endpoint = Endpoint.from_env()
             if endpoint is None:

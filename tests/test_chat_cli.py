@@ -212,3 +212,26 @@ def test_trace_file_without_the_sdk_says_what_to_install(monkeypatch: pytest.Mon
         trace_file_observer("spans.jsonl"),
     ):
         pass
+
+
+def test_the_view_shows_approvals_and_handoffs_and_who_speaks() -> None:
+    from agentkit import ApprovalDecided, ApprovalRequested, HandedOff
+
+    out = io.StringIO()
+    view = ChatView(out)
+    arguments = '{"order_id": "A-1001"}'
+    view.show(
+        ApprovalRequested(
+            time=0.0, call_id="c1", name="refund_order", arguments=arguments, response_id="r", deadline=None
+        )
+    )
+    view.show(ApprovalDecided(time=0.1, call_id="c1", name="refund_order", verdict="approved"))
+    view.show(HandedOff(time=0.2, from_agent="triage", to_agent="refunds", reason="a refund", call_id="c2"))
+    view.show(TextDelta(time=0.3, response_id="r2", item_id="i", delta="Refunds here."))
+    view.finish()
+    assert out.getvalue() == (
+        "  ⏸ refund_order(order_id='A-1001') waits for approval\n"
+        "  ▶ refund_order: approved\n"
+        "  → triage handed over to refunds: a refund\n"
+        "refunds › Refunds here.\n"
+    )

@@ -14,6 +14,8 @@ from typing import TextIO
 
 from agentkit.engine import (
     AppEvent,
+    ApprovalDecided,
+    ApprovalRequested,
     ArgumentsDelta,
     ErrorReported,
     InputTranscript,
@@ -28,6 +30,7 @@ from agentkit.engine import (
     TurnDone,
     TurnStarted,
 )
+from agentkit.handoffs import HandedOff
 from agentkit.session import EventsDropped, ToolProgress
 
 _MAX_SHOWN = 100
@@ -120,6 +123,15 @@ class ChatView:
             self.note("(interrupted)")
         elif isinstance(event, Reconnected):
             self.note(f"(reconnected; {event.replayed_items} conversation items replayed)")
+        elif isinstance(event, HandedOff):
+            why = f": {event.reason}" if event.reason else ""
+            self.note(f"→ {event.from_agent} handed over to {event.to_agent}{why}")
+            self.assistant = event.to_agent
+        elif isinstance(event, ApprovalRequested):
+            self.note(f"⏸ {call_label(event.name, event.arguments)} waits for approval")
+        elif isinstance(event, ApprovalDecided):
+            mark = "▶" if event.verdict == "approved" else "■"
+            self.note(f"{mark} {event.name}: {event.verdict.replace('_', ' ')}")
         elif isinstance(event, ToolProgress):
             self.note(f"… {event.name}: {event.message}")
         elif isinstance(event, EventsDropped):

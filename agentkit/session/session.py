@@ -43,6 +43,7 @@ from agentkit.engine import (
     TurnDone,
     TurnEngine,
 )
+from agentkit.handoffs import HandedOff, check_audio, check_handoffs, session_toolset
 from agentkit.observer import SessionInfo, SessionObserver
 from agentkit.protocol import (
     ClientEvent,
@@ -125,8 +126,10 @@ class Session:
         """This client's id for the session; stays the same across reconnects."""
         self.endpoint = endpoint
         self.agent = agent
-        self.tools: Toolset = agent.toolset.copy()
+        self.tools: Toolset = session_toolset(agent)
         """This session's own tools: enable or disable them here, then call `update_tools()`."""
+        self.current_agent: Agent = agent
+        """The agent speaking now (`agent` until a handoff)."""
         self.deps = deps
         self.server_session_id: str | None = None
         self._observer = observer
@@ -320,6 +323,29 @@ class Session:
         """Turn a waiting call down: the model is told it was not done, and `reason` (say it in words
         the model can repeat to the user). `ApprovalError` when it is not waiting."""
         self._command(lambda now: self._engine.reject(call_id, reason, now))
+
+    async def hand_off(self, target: Agent, *, reason: str = "", call_id: str | None = None) -> str:
+        """Let `target` take over the conversation: its instructions and tools (with its own transfer
+        tools) in one `session.update`; the conversation so far is kept. Returns what a transfer tool
+        tells the model. `HandoffError` when `target` cannot take over this session."""
+        self._check_open()
+        check_handoffs(target)
+        tools = session_toolset(target)
+        check_audio(self.agent, target)
+        previous, self.current_agent, self.tools = self.current_agent, target, tools
+        update = SessionConfig(instructions=target.instructions or "", tools=tools.definitions())
+        if target.tool_choice is not None:
+            update.tool_choice = target.tool_choice
+        self._command(lambda now: self._engine.update_session(update, now))
+        event = HandedOff(
+            time=self._clock(), from_agent=previous.name, to_agent=target.name, reason=reason, call_id=call_id
+        )
+        self._emit(event)
+        logger.info("session %s: %s handed off to %s (%s)", self.id, previous.name, target.name, reason)
+        return (
+            f"Transferred to {target.name}. Say to the customer that {target.name} takes it from here, "
+            f"then continue the conversation as {target.name}."
+        )
 
     async def update_instructions(self, instructions: str) -> None:
         self._command(lambda now: self._engine.update_session(SessionConfig(instructions=instructions), now))

@@ -13,6 +13,7 @@ record, and no attribute dict is built (`span.is_recording()` is checked first).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ from agentkit.engine import (
     TurnDone,
     TurnStarted,
 )
+from agentkit.handoffs import HandedOff
 from agentkit.observer import SessionInfo
 from agentkit.tracing import attributes as attr
 from agentkit.tracing.metrics import Instruments
@@ -121,6 +123,7 @@ class TracingObserver:
             Reconnected: self._reconnected,
             ApprovalRequested: self._approval_requested,
             ApprovalDecided: self._approval_decided,
+            HandedOff: self._handed_off,
         }
 
     # -- the observer hooks ---------------------------------------------------------------------
@@ -385,6 +388,18 @@ class TracingObserver:
         if event.reason and self.record_content:
             event_attributes["agentkit.approval.reason"] = event.reason
         self._record_event("approval_decided", event.time, event_attributes)
+
+    def _handed_off(self, event: HandedOff) -> None:
+        """Spans from now on carry the new agent's name; the turn gets a `handoff` event."""
+        event_attributes: attr.Attributes = {
+            "agentkit.handoff.from": event.from_agent,
+            "agentkit.handoff.to": event.to_agent,
+        }
+        if event.reason and self.record_content:
+            event_attributes["agentkit.handoff.reason"] = event.reason
+        self._record_event("handoff", event.time, event_attributes)
+        if self._info is not None:
+            self._info = dataclasses.replace(self._info, agent_name=event.to_agent)
 
     # -- errors and connections -----------------------------------------------------------------
 

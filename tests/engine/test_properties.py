@@ -44,6 +44,8 @@ from agentkit.protocol import (
     ResponseCreated,
     ResponseDone,
     ServerEvent,
+    SessionConfig,
+    SessionUpdate,
 )
 from tests.engine.script import (
     Harness,
@@ -92,6 +94,8 @@ class World:
     fillers: int = 0
     """Out-of-band creates (`conversation: "none"`): they answer no call and are no follow-up."""
     progress_notes: int = 0
+    agent: str = "triage"
+    """The agent speaking now: a handoff switches it with a `session.update` at any moment."""
     approval_mode: str = "none"
     """Which calls wait for approval: `none`, `odd` (every second call) or `all`."""
     approval_timeout: float | None = None
@@ -261,7 +265,7 @@ class World:
         ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
         if self.approval_mode != "none":
             ops += ["approve", "reject", "decide_again"]
-        ops += ["progress", "wait"]
+        ops += ["progress", "wait", "handoff"]
         if self.connected:
             ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
             ops += ["tick", "swallow"]
@@ -293,6 +297,9 @@ class World:
             call_id = self.data.draw(st.sampled_from(running))
             self.progress_notes += 1
             self.apply(engine.say_progress(call_id, "still checking", self.h.now))
+        elif op == "handoff":
+            self.agent = f"agent {next(self.ids)}"
+            self.apply(engine.update_session(SessionConfig(instructions=self.agent), self.h.now))
         elif op == "wait":  # past a filler's threshold, short of every other limit
             self.h.now += 2.0
             self.apply(engine.tick(self.h.now))
@@ -350,7 +357,13 @@ class World:
     def reconnect(self) -> None:
         self.connected = True
         self.outputs_this_epoch = {}
-        self.apply(self.h.engine.reconnected(self.h.now))
+        actions = self.h.engine.reconnected(self.h.now)
+        self.apply(actions)
+        first = actions[0]
+        assert isinstance(first, Send)
+        assert isinstance(first.event, SessionUpdate), "a new connection is configured first"
+        if self.agent != "triage":
+            assert first.event.session.instructions == self.agent, "the agent handed to is kept"
 
     def drain(self) -> None:
         """Let the server and tools run to quiescence (while connected)."""

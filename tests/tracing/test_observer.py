@@ -20,6 +20,7 @@ from agentkit.engine import (
     TranscriptDelta,
     TurnStarted,
 )
+from agentkit.handoffs import HandedOff
 from agentkit.protocol import ErrorDetail, StatusDetails
 from agentkit.tracing import TracingObserver
 from tests.tracing.conftest import Telemetry
@@ -421,3 +422,27 @@ def test_approvals_are_span_events_on_the_turn(telemetry: Telemetry) -> None:
     assert events["approval_requested"]["gen_ai.tool.name"] == "refund"
     assert events["approval_requested"]["gen_ai.tool.call.id"] == "c1"
     assert events["approval_decided"]["agentkit.approval.verdict"] == "rejected"
+
+
+def test_a_handoff_is_a_span_event_and_later_spans_name_the_new_agent(telemetry: Telemetry) -> None:
+    observer = started_observer(telemetry)
+    feed(
+        observer,
+        [
+            TurnStarted(time=T0),
+            ResponseStarted(time=T0 + 0.1, response_id="r1"),
+            ResponseFinished(time=T0 + 0.2, response_id="r1", status="completed"),
+            HandedOff(time=T0 + 0.3, from_agent="support", to_agent="refunds", reason="refund", call_id="c1"),
+            ResponseStarted(time=T0 + 0.4, response_id="r2"),
+            ResponseFinished(time=T0 + 0.5, response_id="r2", status="completed"),
+            turn_done(T0 + 0.9, responses=2),
+        ],
+    )
+    turn = telemetry.span("invoke_agent support")
+    [handoff] = [event for event in turn.events if event.name == "handoff"]
+    assert dict(handoff.attributes or {})["agentkit.handoff.to"] == "refunds"
+    chats = [s for s in telemetry.spans() if s.name == "chat gpt-realtime"]
+    names = [
+        dict(s.attributes or {})["gen_ai.agent.name"] for s in sorted(chats, key=lambda s: s.start_time or 0)
+    ]
+    assert names == ["support", "refunds"], "which agent answered which response"

@@ -65,8 +65,17 @@ async def _serve(host: str, port: int, api_key: str | None) -> int:
         for name, url in server.urls().items():
             print(f"{name:<14} {url}", flush=True)
         print(f"{'endpoint':<14} {server.http_url}", flush=True)
+        print(f"hearing: {_hearing()}", flush=True)
         print("auth: " + ("api key required" if api_key else "none") + "; Ctrl-C stops", flush=True)
         await anyio.sleep_forever()
     finally:
         await server.stop()
     return 0
+
+
+def _hearing() -> str:
+    from agentkit.testing.hearing.recogniser import INSTALL_HINT, speech_package_installed
+
+    if speech_package_installed():
+        return "real speech, offline (pocketsphinx, biased to each session's tools)"
+    return f"only spoken() speech; to hear real speech: {INSTALL_HINT}"

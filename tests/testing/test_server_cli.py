@@ -33,12 +33,13 @@ async def test_local_server_command_serves_until_interrupted() -> None:
         lines: list[str] = []
         with anyio.fail_after(20):
             buffer = b""
-            while len(lines) < 4:
+            while len(lines) < 6:
                 buffer += await process.stdout.receive()
                 lines = buffer.decode().splitlines()
         urls = {line.split()[0]: line.split()[1] for line in lines[:4]}
         assert set(urls) == {"openai-ga", "azure-ga", "azure-preview", "endpoint"}
         assert "/openai/realtime?api-version=" in urls["azure-preview"]
+        assert lines[4] == "hearing: real speech, offline (pocketsphinx, biased to each session's tools)"
         assert "cli-key" not in buffer.decode()
         async with connect(urls["openai-ga"], additional_headers={"api-key": "cli-key"}) as websocket:
             with anyio.fail_after(5):

@@ -2,8 +2,12 @@
 
 The server runs in a child process (`benchmarks.serve`) and timestamps every frame, so tool-round
 figures are what the server saw; client CPU is this process's `time.process_time()`. Clients take
-turns within each repetition (the order rotates), and the figures are medians over repetitions.
-Prints a table, then ONE JSON line with every figure. See docs/performance.md.
+turns within each repetition (the order rotates in every scenario), and the figures are medians over
+repetitions. Prints a table, then ONE JSON line with every figure. See docs/performance.md.
+
+Many sessions: `--sessions 1000 5000 --servers 4 --clients agentkit raw --pin` spreads each crowd over
+4 server processes, runs only the two clients named, and pins the servers to the first CPU and the
+clients to the others.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 import anyio
 
 from benchmarks.clients import CLIENTS, Client
-from benchmarks.process import LocalServerProcess
+from benchmarks.process import LocalServerProcess, pin
 
 SCENARIOS = ("tool_round", "parallel_calls", "early_start", "throughput", "many_sessions")
 FLOOR = "raw"
@@ -39,10 +44,15 @@ class Sizes:
     sessions: tuple[int, ...]
     limit: float
     """Seconds one client may take for one run of one scenario before it is written off."""
+    crowd_reps: int = 1
+    servers: int = 1
+    """Server processes a crowd's sessions are spread over."""
+    open_closes: int = 50
+    """Sessions opened and closed one after another, for the cost of one."""
 
 
 FULL = Sizes(reps=5, turns=5, deltas=20_000, sessions=(200, 1000), limit=120.0)
-QUICK = Sizes(reps=1, turns=2, deltas=200, sessions=(5,), limit=60.0)
+QUICK = Sizes(reps=1, turns=2, deltas=200, sessions=(5,), limit=60.0, open_closes=3)
 
 
 def _ms(values: Sequence[float]) -> float | None:
@@ -57,22 +67,36 @@ def _pct(values: Sequence[float], q: float) -> float | None:
 
 
 class Bench:
-    def __init__(self, server: LocalServerProcess, clients: Sequence[Client], sizes: Sizes) -> None:
+    def __init__(
+        self,
+        server: LocalServerProcess,
+        clients: Sequence[Client],
+        sizes: Sizes,
+        server_cpus: set[int] | None = None,
+    ) -> None:
         self.server = server
         self.clients = clients
         self.sizes = sizes
+        self.server_cpus = server_cpus
         self.failures: dict[str, dict[str, str]] = {}
 
     def _order(self, rep: int) -> list[Client]:
         shift = rep % len(self.clients)
         return [*self.clients[shift:], *self.clients[:shift]]
 
-    async def _attempt(self, scenario: str, client: Client, run: Callable[[], Awaitable[None]]) -> bool:
+    async def _attempt(
+        self,
+        scenario: str,
+        client: Client,
+        run: Callable[[], Awaitable[None]],
+        servers: Sequence[LocalServerProcess] = (),
+        limit: float | None = None,
+    ) -> bool:
         """Run one client once; a failure is recorded (with why) instead of ending the benchmark."""
         if client.name in self.failures.get(scenario, {}):
             return False
         try:
-            with anyio.fail_after(self.sizes.limit):
+            with anyio.fail_after(limit or self.sizes.limit):
                 await run()
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"[:200]
@@ -80,7 +104,8 @@ class Bench:
             print(f"  {scenario}: {client.name} failed: {why}", file=sys.stderr)
             if os.environ.get("AGENTKIT_BENCH_DEBUG"):
                 traceback.print_exc()
-            await self.server.command(op="collect")
+            for server in servers or [self.server]:
+                await server.command(op="collect")
             return False
         return True
 
@@ -162,32 +187,79 @@ class Bench:
 
     async def many_sessions(self) -> dict[str, Any]:
         """Each client's crowd runs in a fresh process (`benchmarks.crowd`): fair memory figures."""
-        await self.server.command(op="script", calls=1, words_after=0, answer_words=3, word_delay=0.0)
         result: dict[str, Any] = {}
-        for count in self.sizes.sessions:
-            for client in self.clients:
-                used: list[int] = []
-                run = partial(_crowd, client.name, self.server.url, self.server.api_key, count, used)
-                if not await self._attempt(f"many_sessions_{count}", client, run):
-                    continue
-                gaps = [
-                    g for c in (await self.server.command(op="collect"))["connections"] for g in c["gaps"]
-                ]
-                result.setdefault(str(count), {})[client.name] = {
-                    "p50_ms": _pct(gaps, 0.5),
-                    "p99_ms": _pct(gaps, 0.99),
-                    "rss_kib_per_session": round(used[0] / 1024 / count, 1),
-                    "rounds": len(gaps),
-                }
+        async with AsyncExitStack() as stack:
+            servers = [self.server]
+            for _ in range(self.sizes.servers - 1):
+                extra = LocalServerProcess(cpus=self.server_cpus)
+                servers.append(await stack.enter_async_context(extra))
+            for server in servers:
+                await server.command(op="script", calls=1, words_after=0, answer_words=3, word_delay=0.0)
+            for index, count in enumerate(self.sizes.sessions):
+                runs: dict[str, list[dict[str, Any]]] = {c.name: [] for c in self.clients}
+                for rep in range(self.sizes.crowd_reps):
+                    for client in self._order(index + rep):
+                        found: list[dict[str, Any]] = []
+                        run = partial(_crowd, client.name, servers, count, self.sizes.open_closes, found)
+                        limit = self.sizes.limit * max(1.0, count / 500)
+                        if not await self._attempt(f"many_sessions_{count}", client, run, servers, limit):
+                            continue
+                        gaps = [
+                            gap
+                            for server in servers
+                            for connection in (await server.command(op="collect"))["connections"]
+                            for gap in connection["gaps"]
+                        ]
+                        runs[client.name].append(_crowd_figures(found[0], gaps, count))
+                result[str(count)] = {name: _medians(got) for name, got in runs.items() if got}
         return result
 
 
-async def _crowd(name: str, url: str, key: str, count: int, used: list[int]) -> None:
-    argv = [sys.executable, "-m", "benchmarks.crowd", name, str(count), url]
-    done = await anyio.run_process(argv, input=f"{key}\n".encode(), check=False)
+def _crowd_figures(crowd: dict[str, Any], gaps: list[float], count: int) -> dict[str, Any]:
+    cpu = crowd["cpu_s"]
+    return {
+        "p50_ms": _pct(gaps, 0.5),
+        "p99_ms": _pct(gaps, 0.99),
+        "cpu_s": cpu,
+        "gc_pct": round(100 * crowd["gc_s"] / cpu, 1) if cpu else None,
+        "gc_longest_ms": crowd["gc_longest_ms"],
+        "full_gcs": crowd["collections"][2],
+        "rss_kib_per_session": round(crowd["rss_peak_delta"] / 1024 / count, 1),
+        "idle_kib_per_session": round(crowd["idle_rss_delta"] / 1024 / count, 1),
+        "open_close_us": round(crowd["open_close_cpu_s"] * 1e6),
+        "rounds": len(gaps),
+    }
+
+
+def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over repetitions (a single run is reported as it is)."""
+    if len(runs) == 1:
+        return runs[0]
+    merged: dict[str, Any] = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs if isinstance(r[key], int | float)]
+        merged[key] = round(statistics.median(values), 2) if values else None
+    merged["runs"] = len(runs)
+    return merged
+
+
+async def _crowd(
+    name: str,
+    servers: Sequence[LocalServerProcess],
+    count: int,
+    open_closes: int,
+    found: list[dict[str, Any]],
+) -> None:
+    argv = [sys.executable, "-m", "benchmarks.crowd", name, str(count)]
+    setup = {
+        "servers": [{"url": s.url, "api_key": s.api_key} for s in servers],
+        "open_close": open_closes,
+        "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+    }
+    done = await anyio.run_process(argv, input=(json.dumps(setup) + "\n").encode(), check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr.decode(errors="replace").strip().splitlines()[-1][:200])
-    used.append(json.loads(done.stdout.decode().strip().splitlines()[-1])["rss_peak_delta"])
+    found.append(json.loads(done.stdout.decode().strip().splitlines()[-1]))
 
 
 def _machine() -> dict[str, Any]:
@@ -204,6 +276,16 @@ def _machine() -> dict[str, Any]:
         "cpu": model or platform.processor(),
         "python": platform.python_version(),
     }
+
+
+def _pin_clients() -> set[int] | None:
+    """Pin this process (and the crowds it starts) off the first CPU; the servers get that one."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        print("  --pin: fewer than 2 CPUs, nothing pinned", file=sys.stderr)
+        return None
+    pin(set(cpus[1:]))
+    return {cpus[0]}
 
 
 def _table(results: dict[str, Any]) -> str:
@@ -234,15 +316,25 @@ def _table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run(sizes: Sizes, only: Sequence[str] = SCENARIOS) -> dict[str, Any]:
+async def run(
+    sizes: Sizes,
+    only: Sequence[str] = SCENARIOS,
+    clients: Sequence[Client] = CLIENTS,
+    server_cpus: set[int] | None = None,
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    async with LocalServerProcess() as server:
-        bench = Bench(server, CLIENTS, sizes)
+    async with LocalServerProcess(cpus=server_cpus) as server:
+        bench = Bench(server, clients, sizes, server_cpus)
         for scenario in only:
             started = time.perf_counter()
             results[scenario] = await getattr(bench, scenario)()
             print(f"  {scenario}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return {"machine": _machine(), "scenarios": results, "failures": bench.failures}
+    return {
+        "machine": _machine(),
+        "sizes": {"sessions": sizes.sessions, "servers": sizes.servers, "pinned": server_cpus is not None},
+        "scenarios": results,
+        "failures": bench.failures,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -250,11 +342,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run in seconds")
     parser.add_argument("--reps", type=int, help="repetitions (default 5, or 1 with --quick)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    names = [c.name for c in CLIENTS]
+    parser.add_argument("--clients", nargs="+", choices=names, default=names, help="clients to run")
+    parser.add_argument("--sessions", nargs="+", type=int, help="crowd sizes (default 200 1000, or 5)")
+    parser.add_argument("--servers", type=int, default=1, help="server processes a crowd is spread over")
+    parser.add_argument("--crowd-reps", type=int, default=1, help="repetitions of each crowd size")
+    parser.add_argument(
+        "--pin", action="store_true", help="servers on the first CPU, the clients on the others (Linux)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    if args.reps:
-        sizes = Sizes(args.reps, sizes.turns, sizes.deltas, sizes.sessions, sizes.limit)
-    outcome = anyio.run(run, sizes, args.only)
+    sizes = replace(
+        sizes,
+        reps=args.reps or sizes.reps,
+        sessions=tuple(args.sessions or sizes.sessions),
+        servers=max(1, args.servers),
+        crowd_reps=max(1, args.crowd_reps),
+    )
+    if FLOOR not in args.clients:
+        parser.error(f"the ratios are to {FLOOR}: include it in --clients")
+    server_cpus = _pin_clients() if args.pin else None
+    clients = [c for c in CLIENTS if c.name in args.clients]
+    outcome = anyio.run(run, sizes, args.only, clients, server_cpus)
     print(_table(outcome["scenarios"]))
     for scenario, failed in outcome["failures"].items():
         for name, why in failed.items():

@@ -3,6 +3,10 @@
 `tool_turns`: one session, `turns` user turns, each answered with the server's scripted calls of the
 tool `work` (which waits `tool_delay` seconds) and then a final answer. `stream`: one session, one
 user turn answered with a long audio response (audio deltas plus transcript deltas), consumed fully.
+`open_close`: one session opened (its `session.created` read and its configuration sent) and closed;
+with a `Hold`, it stays open, idle, until the hold is released.
+
+Agents and tools are built once per process and shared by every session, as a service does.
 
 - agentkit: `Agent` + `@tool`, `session.ask()`; `session.events()` for the stream.
 - openai-agents: `RealtimeRunner` + `function_tool`, the session's event iterator.
@@ -17,6 +21,7 @@ import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import anyio
@@ -28,6 +33,21 @@ from agentkit.protocol import Dialect
 
 ToolTurns = Callable[[str, str, int, float], Coroutine[Any, Any, None]]
 Stream = Callable[[str, str], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Keeps sessions open and idle: each calls `opened()` once open, then waits for `release`."""
+
+    opened: Callable[[], None]
+    release: anyio.Event
+
+    async def __call__(self) -> None:
+        self.opened()
+        await self.release.wait()
+
+
+OpenClose = Callable[[str, str, "Hold | None"], Coroutine[Any, Any, None]]
 
 _TOOL_SCHEMA = {
     "type": "function",
@@ -42,12 +62,14 @@ class Client:
     name: str
     tool_turns: ToolTurns
     stream: Stream
+    open_close: OpenClose
 
 
 # -- agentkit --------------------------------------------------------------------------------------
 
 
-def _agentkit_agent(tool_delay: float, modalities: list[str]) -> Agent:
+@cache
+def _agentkit_agent(tool_delay: float, modality: str) -> Agent:
     @tool
     async def work(n: int) -> str:
         """Do a piece of work.
@@ -59,7 +81,7 @@ def _agentkit_agent(tool_delay: float, modalities: list[str]) -> Agent:
             await anyio.sleep(tool_delay)
         return f"piece {n} done"
 
-    return Agent("bench", "Do the work.", tools=[work], output_modalities=modalities)
+    return Agent("bench", "Do the work.", tools=[work], output_modalities=[modality])
 
 
 def _endpoint(url: str, api_key: str) -> Endpoint:
@@ -67,14 +89,20 @@ def _endpoint(url: str, api_key: str) -> Endpoint:
 
 
 async def agentkit_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
-    agent = _agentkit_agent(tool_delay, ["text"])
+    agent = _agentkit_agent(tool_delay, "text")
     async with agent.connect(_endpoint(url, api_key)) as session:
         for _ in range(turns):
             await session.ask("Do the work.", timeout=120)
 
 
+async def agentkit_open_close(url: str, api_key: str, hold: Hold | None) -> None:
+    async with _agentkit_agent(0.0, "text").connect(_endpoint(url, api_key)):
+        if hold is not None:
+            await hold()
+
+
 async def agentkit_stream(url: str, api_key: str) -> None:
-    agent = _agentkit_agent(0.0, ["audio"])
+    agent = _agentkit_agent(0.0, "audio")
     async with agent.connect(_endpoint(url, api_key)) as session, session.events(maxsize=1 << 20) as events:
         await session.send_text("Talk for a long time.")
         async for event in events:
@@ -85,9 +113,10 @@ async def agentkit_stream(url: str, api_key: str) -> None:
 # -- the OpenAI Agents SDK -------------------------------------------------------------------------
 
 
-async def sdk_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
+@cache
+def _sdk_agent(tool_delay: float) -> Any:
     from agents import function_tool
-    from agents.realtime import RealtimeAgent, RealtimeRunner
+    from agents.realtime import RealtimeAgent
 
     async def work(n: int) -> str:
         """Do a piece of work."""
@@ -95,10 +124,18 @@ async def sdk_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) 
             await asyncio.sleep(tool_delay)
         return f"piece {n} done"
 
-    agent = RealtimeAgent(name="bench", instructions="Do the work.", tools=[function_tool(work)])
-    session = await RealtimeRunner(agent).run(
-        model_config={"url": url, "api_key": api_key, "initial_model_settings": {"modalities": ["text"]}}
-    )
+    return RealtimeAgent(name="bench", instructions="Do the work.", tools=[function_tool(work)])
+
+
+async def _sdk_session(url: str, api_key: str, agent: Any, modality: str) -> Any:
+    from agents.realtime import RealtimeRunner
+
+    config: Any = {"url": url, "api_key": api_key, "initial_model_settings": {"modalities": [modality]}}
+    return await RealtimeRunner(agent).run(model_config=config)
+
+
+async def sdk_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
+    session = await _sdk_session(url, api_key, _sdk_agent(tool_delay), "text")
     async with session:
         for _ in range(turns):
             await session.send_message("Do the work.")
@@ -114,13 +151,14 @@ async def sdk_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) 
                     break
 
 
-async def sdk_stream(url: str, api_key: str) -> None:
-    from agents.realtime import RealtimeAgent, RealtimeRunner
+async def sdk_open_close(url: str, api_key: str, hold: Hold | None) -> None:
+    async with await _sdk_session(url, api_key, _sdk_agent(0.0), "text"):
+        if hold is not None:
+            await hold()
 
-    agent = RealtimeAgent(name="bench", instructions="Talk.")
-    session = await RealtimeRunner(agent).run(
-        model_config={"url": url, "api_key": api_key, "initial_model_settings": {"modalities": ["audio"]}}
-    )
+
+async def sdk_stream(url: str, api_key: str) -> None:
+    session = await _sdk_session(url, api_key, _sdk_agent(0.0), "audio")
     async with session:
         await session.send_message("Talk for a long time.")
         async for event in session:
@@ -144,7 +182,8 @@ def _pydantic_ai_model(url: str, api_key: str, modality: str) -> Any:
     )
 
 
-async def pydantic_ai_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
+@cache
+def _pydantic_ai_agent(tool_delay: float) -> Any:
     from pydantic_ai import Agent as PydanticAgent
 
     async def work(n: int) -> str:
@@ -153,17 +192,25 @@ async def pydantic_ai_tool_turns(url: str, api_key: str, turns: int, tool_delay:
             await asyncio.sleep(tool_delay)
         return f"piece {n} done"
 
-    agent = PydanticAgent(instructions="Do the work.", tools=[work])
+    return PydanticAgent(instructions="Do the work.", tools=[work])
+
+
+async def pydantic_ai_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) -> None:
+    agent = _pydantic_ai_agent(tool_delay)
     async with agent.realtime(_pydantic_ai_model(url, api_key, "text")).session() as session:
         for _ in range(turns):
             await session.send("Do the work.")
             await session.wait_for_reply()
 
 
-async def pydantic_ai_stream(url: str, api_key: str) -> None:
-    from pydantic_ai import Agent as PydanticAgent
+async def pydantic_ai_open_close(url: str, api_key: str, hold: Hold | None) -> None:
+    async with _pydantic_ai_agent(0.0).realtime(_pydantic_ai_model(url, api_key, "text")).session():
+        if hold is not None:
+            await hold()
 
-    agent = PydanticAgent(instructions="Talk.")
+
+async def pydantic_ai_stream(url: str, api_key: str) -> None:
+    agent = _pydantic_ai_agent(0.0)
     async with agent.realtime(_pydantic_ai_model(url, api_key, "audio")).session() as session:
         await session.send("Talk for a long time.")
         async for event in session:
@@ -217,6 +264,20 @@ async def raw_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) 
         await ws.close()
 
 
+async def raw_open_close(url: str, api_key: str, hold: Hold | None) -> None:
+    ws = await websockets.connect(
+        url, additional_headers={"Authorization": f"Bearer {api_key}"}, max_size=None, compression=None
+    )
+    try:
+        json.loads(await ws.recv())  # session.created
+        session = {"type": "realtime", "output_modalities": ["text"], "tools": [_TOOL_SCHEMA]}
+        await ws.send(json.dumps({"type": "session.update", "session": session}))
+        if hold is not None:
+            await hold()
+    finally:
+        await ws.close()
+
+
 async def raw_stream(url: str, api_key: str) -> None:
     ws = await _raw_session(url, api_key, ["audio"])
     try:
@@ -228,8 +289,8 @@ async def raw_stream(url: str, api_key: str) -> None:
 
 
 CLIENTS = (
-    Client("agentkit", agentkit_tool_turns, agentkit_stream),
-    Client("openai-agents", sdk_tool_turns, sdk_stream),
-    Client("pydantic-ai", pydantic_ai_tool_turns, pydantic_ai_stream),
-    Client("raw", raw_tool_turns, raw_stream),
+    Client("agentkit", agentkit_tool_turns, agentkit_stream, agentkit_open_close),
+    Client("openai-agents", sdk_tool_turns, sdk_stream, sdk_open_close),
+    Client("pydantic-ai", pydantic_ai_tool_turns, pydantic_ai_stream, pydantic_ai_open_close),
+    Client("raw", raw_tool_turns, raw_stream, raw_open_close),
 )

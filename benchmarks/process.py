@@ -17,8 +17,9 @@ import anyio.to_thread
 class LocalServerProcess:
     """`async with LocalServerProcess() as server:` runs `benchmarks.serve` and talks to it."""
 
-    def __init__(self, *, soak: bool = False) -> None:
+    def __init__(self, *, soak: bool = False, cpus: set[int] | None = None) -> None:
         self._argv = [sys.executable, "-m", "benchmarks.serve", *(["--soak"] if soak else [])]
+        self._cpus = cpus
         self._process: subprocess.Popen[str] | None = None
         self._lock = anyio.Lock()
         self.url = ""
@@ -28,6 +29,8 @@ class LocalServerProcess:
         self._process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; reads go to a thread)
             self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
+        if self._cpus:
+            pin(self._cpus, self._process.pid)
         hello = json.loads(await self._readline())
         self.url, self.api_key = hello["url"], hello["api_key"]
         return self
@@ -87,3 +90,9 @@ def raise_fd_limit(wanted: int) -> None:
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def pin(cpus: set[int], pid: int = 0) -> None:
+    """Run process `pid` (0: this one) on `cpus` only (Linux; elsewhere nothing happens)."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(pid, cpus)

@@ -34,6 +34,7 @@ from agentkit.protocol import (
     ResponseFunctionCallArgumentsDone,
 )
 from agentkit.testing import Call, Faults, LocalRealtimeServer, ModelContext, Say, ServerConnection, Timing
+from benchmarks.process import raise_fd_limit
 
 SPOKEN = ("response.output_text.delta", "response.output_audio.delta")
 BYTES_PER_WORD = 4800
@@ -139,6 +140,7 @@ class Tally:
 
 
 async def main() -> None:
+    raise_fd_limit(65536)  # thousands of sessions may share one server process
     script = Script()
     faults = Faults()
     timing = Timing(audio_chunk_ms=100)

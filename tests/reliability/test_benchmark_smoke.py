@@ -32,5 +32,11 @@ def test_quick_benchmark_prints_one_json_line_with_every_scenario() -> None:
         assert result["scenarios"][scenario]["raw"], scenario
     assert result["scenarios"]["tool_round"]["agentkit"]["samples"] >= 1
     assert result["scenarios"]["parallel_calls"]["agentkit"]["follow_ups_per_round"] == 1
-    assert result["scenarios"]["many_sessions"]["5"]["agentkit"]["rounds"] == 11  # + 1 warm-up
+    crowd = result["scenarios"]["many_sessions"]["5"]["agentkit"]
+    assert crowd["rounds"] == 11  # + 1 warm-up
+    assert crowd["cpu_s"] > 0
+    assert crowd["open_close_us"] > 0
+    assert crowd["gc_pct"] is not None
+    assert crowd["gc_longest_ms"] >= 0
+    assert crowd["idle_kib_per_session"] is not None
     assert "agentkit" not in result["failures"].get("tool_round", {})

@@ -63,6 +63,7 @@ from agentkit.protocol import (
     new_id,
 )
 from agentkit.session.approvals import ApproverRunner, Decision, approval_check
+from agentkit.session.deadline import DeadlineTimer
 from agentkit.session.errors import SessionClosed
 from agentkit.session.events import DEFAULT_BUFFER, Broadcast, EventsDropped, EventStream, ToolProgress
 from agentkit.session.fillers import filler_instructions
@@ -145,16 +146,13 @@ class Session:
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
             filler_after=agent.filler_after,
         )
-        self._deadline_moved = anyio.Event()
-        """Set when the engine's `next_deadline` changed: the timer task re-reads it."""
-        self._timer_deadline: float | None = None
-        """The deadline the timer task sleeps towards."""
-        self._timer_stopped = False
+        self._timer = DeadlineTimer(clock)
+        """Armed at the engine's `next_deadline` (re-armed whenever it moves) to call its `tick`."""
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
         self._turn_waiters: deque[_TurnWaiter] = deque()
-        self._ask_lock = anyio.Lock()
+        self._ask_lock = anyio.Lock(fast_acquire=True)
         self._tg: TaskGroup | None = None
         self._runner: ToolRunner | None = None
         self._approver: ApproverRunner | None = None
@@ -439,8 +437,17 @@ class Session:
                 self._runner.start(action, now)
             elif type(action) is CancelCall and self._runner is not None:
                 self._runner.cancel(action.call_id, action.reason)
-        if self._engine.next_deadline != self._timer_deadline:
-            self._deadline_moved.set()
+        deadline = self._engine.next_deadline
+        if deadline != self._timer.deadline:
+            self._timer.arm(deadline, self._deadline_passed)
+
+    def _deadline_passed(self) -> None:
+        """The engine's deadline came (on the event loop, outside any task): give up what waited."""
+        try:
+            now = self._clock()
+            self._apply(self._engine.tick(now), now)
+        except Exception:  # a bug here must not pass silently, nor leave the session's timer dead
+            logger.exception("session %s: the deadline check failed", self.id)
 
     def _emit(self, event: AppEvent) -> None:
         try:
@@ -541,29 +548,10 @@ class Session:
     async def _run_connection(self, connection: RealtimeConnection) -> None:
         try:
             with self._connection_scope:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(self._run_timer, name=f"session {self.id} timer")
-                    try:
-                        await self._supervise(connection)
-                    finally:
-                        self._timer_stopped = True
-                        self._deadline_moved.set()
+                await self._supervise(connection)
         finally:
+            self._timer.cancel()
             self._connection_done.set()
-
-    async def _run_timer(self) -> None:
-        """Call the engine's `tick` at its `next_deadline`; sleeps until then or until it moves."""
-        while not self._timer_stopped:
-            self._deadline_moved = anyio.Event()
-            deadline = self._timer_deadline = self._engine.next_deadline
-            if deadline is None:
-                await self._deadline_moved.wait()
-                continue
-            with anyio.move_on_after(deadline - self._clock()) as waiting:
-                await self._deadline_moved.wait()
-            if waiting.cancelled_caught:
-                now = self._clock()
-                self._apply(self._engine.tick(now), now)
 
     async def _supervise(self, connection: RealtimeConnection) -> None:
         while True:

@@ -22,6 +22,7 @@ from agentkit.protocol import ConversationItemTruncate, Dialect, ResponseCancel
 from agentkit.session import EventsDropped, ReconnectPolicy, SessionClosed
 from agentkit.testing import Call, Say, ScriptedModel, Timing
 from agentkit.testing.audio import spoken
+from tests.reliability.leaks import wait_until
 from tests.session.helpers import DIALECTS, call_ids, endpoint_for, local_server, next_of, of_type, outputs
 
 pytestmark = pytest.mark.anyio
@@ -173,6 +174,10 @@ async def test_speech_barges_in_on_server_vad() -> None:
                 await session.send_audio(spoken("stop please") + bytes(48_000))
                 interrupted = await next_of(events, Interrupted)
                 finished = await next_of(events, ResponseFinished)
+                # the server handles frames in order and stops at the close: let it reach the truncate
+                await wait_until(
+                    lambda: bool(of_type(server.connections[0].received, ConversationItemTruncate))
+                )
         assert (interrupted.item_id, interrupted.played_ms) == (chunk.item_id, 50)
         assert finished.status == "cancelled"
         received = server.connections[0].received

@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "SessionObserver": "agentkit.observer",
     "HandedOff": "agentkit.handoffs",
     "HandoffError": "agentkit.handoffs",
+    "HistoryError": "agentkit.history",
     "tool": "agentkit.tools",
     "Tool": "agentkit.tools",
     "ToolContext": "agentkit.tools",
@@ -71,6 +72,7 @@ __all__ = [
     "EventsDropped",
     "HandedOff",
     "HandoffError",
+    "HistoryError",
     "InputTranscript",
     "InputTranscriptFailed",
     "InputTranscriptPartial",
@@ -129,6 +131,7 @@ if TYPE_CHECKING:
         TurnStarted,
     )
     from agentkit.handoffs import HandedOff, HandoffError
+    from agentkit.history import HistoryError
     from agentkit.observer import SessionObserver
     from agentkit.session import (
         Decision,

@@ -12,6 +12,7 @@ from typing import Any, Literal, cast
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
 from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
 from agentkit.handoffs import check_handoffs
+from agentkit.history import parse_history
 from agentkit.observer import SessionObserver, combine
 from agentkit.protocol import InputTranscription, SessionConfig, TurnDetection
 from agentkit.session import ReconnectPolicy, Session
@@ -175,25 +176,32 @@ class Agent:
         deps: Any = AGENT_DEPS,
         observer: SessionObserver | None = None,
         transport: TransportOptions | None = None,
+        history: object = None,
     ) -> Session:
         """A session with this agent: `async with agent.connect() as session:`.
 
         Without `endpoint`, it comes from the environment (`Endpoint.from_env()`); an `EndpointError`
         says what to set when nothing is. `deps` replaces the agent's deps for this session;
-        `observer` watches it along with the agent's observers.
+        `observer` watches it along with the agent's observers. `history`: a conversation saved with
+        `session.history()` (the document, or its JSON text) to continue, with the agent that was
+        speaking when it was saved if this one can hand off to it; `HistoryError` if it does not parse.
         """
         check_handoffs(self)  # targets may have been added since: the whole graph is checked again
+        saved = parse_history(history) if history is not None else None
         if endpoint is None:
             endpoint = Endpoint.from_env()
             if endpoint is None:
                 raise EndpointError(_NO_ENDPOINT)
-        return Session(
+        session = Session(
             self,
             endpoint,
             deps=self.deps if deps is AGENT_DEPS else deps,
             observer=combine([*(_observer_for_session(o) for o in self.observers), observer]),
             transport=transport,
         )
+        if saved is not None:
+            session.restore_history(saved)
+        return session
 
 
 def _observer_for_session(observer: SessionObserver | ObserverFactory) -> SessionObserver:

@@ -79,19 +79,29 @@ def session_toolset(agent: Agent) -> Toolset:
     return tools
 
 
-def check_handoffs(root: Agent) -> None:
-    """Every agent `root` can hand off to (directly or not) can take over its sessions."""
+def reachable(root: Agent) -> list[Agent]:
+    """`root` and every agent it can hand off to, directly or not (each once, cycles allowed)."""
     seen: dict[int, Agent] = {}
     pending: list[Agent] = [root]
     while pending:
         agent = pending.pop()
-        if id(agent) in seen:
-            continue
-        seen[id(agent)] = agent
+        if id(agent) not in seen:
+            seen[id(agent)] = agent
+            pending.extend(target for target in agent.handoffs if hasattr(target, "handoffs"))
+    return list(seen.values())
+
+
+def find_agent(root: Agent, name: str) -> Agent | None:
+    """The agent named `name` among those `root` can reach by handoffs (None: there is none)."""
+    return next((agent for agent in reachable(root) if agent.name == name), None)
+
+
+def check_handoffs(root: Agent) -> None:
+    """Every agent `root` can hand off to (directly or not) can take over its sessions."""
+    for agent in reachable(root):
         _check_targets(agent, agent.handoffs)
         session_toolset(agent)
         check_audio(root, agent)
-        pending.extend(agent.handoffs)
 
 
 def _check_targets(agent: Agent, targets: Iterable[object]) -> None:

@@ -43,7 +43,8 @@ from agentkit.engine import (
     TurnDone,
     TurnEngine,
 )
-from agentkit.handoffs import HandedOff, check_audio, check_handoffs, session_toolset
+from agentkit.handoffs import HandedOff, check_audio, check_handoffs, find_agent, session_toolset
+from agentkit.history import History, export_history
 from agentkit.observer import SessionInfo, SessionObserver
 from agentkit.protocol import (
     ClientEvent,
@@ -197,6 +198,23 @@ class Session:
         if self._entered:
             raise RuntimeError("restore the conversation before opening the session")
         self._engine.restore(entries)
+
+    def history(self) -> dict[str, Any]:
+        """The conversation so far as a JSON-ready document (`agentkit.history`): messages as heard,
+        calls with their outputs, and the agent speaking now. Pass it to `agent.connect(history=...)`
+        (in this process or another, today or later) to continue the conversation."""
+        return export_history(self._engine.conversation(), self.current_agent.name)
+
+    def restore_history(self, history: History) -> None:
+        """Before `async with`: continue a parsed history (`agent.connect(history=...)` does this),
+        as the agent that was speaking when it is one this session's agent can hand off to."""
+        self.restore_conversation(history.entries)
+        speaker = find_agent(self.agent, history.agent) if history.agent else None
+        if speaker is not None and speaker is not self.current_agent:
+            self.tools = session_toolset(speaker)
+            self.current_agent = speaker
+            update = SessionConfig(instructions=speaker.instructions or "", tools=self.tools.definitions())
+            self._engine.update_session(update, self._clock())  # not connected yet: only remembered
 
     @property
     def running_calls(self) -> tuple[str, ...]:

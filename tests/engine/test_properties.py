@@ -62,6 +62,11 @@ from tests.engine.script import (
     text,
 )
 
+SAVED_HISTORY = [
+    {"role": "user", "text": "where is A-1?"},
+    {"call_id": "old_call", "name": "lookup", "arguments": "{}", "output": "delivered"},
+    {"role": "assistant", "text": "It was delivered."},
+]
 STATUSES = ["ok", "invalid_arguments", "tool_error", "error", "timeout", "cancelled", "unknown_tool"]
 
 
@@ -401,7 +406,14 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
     world.approval_mode = data.draw(st.sampled_from(["none", "odd", "all"]), label="approvals")
     world.approval_timeout = data.draw(st.sampled_from([None, 10.0]), label="approval timeout")
-    world.apply(world.h.engine.connected(0.0))
+    history = data.draw(st.sampled_from([[], SAVED_HISTORY]), label="history")
+    world.h.engine.restore(history)  # a conversation saved by an earlier session continues here
+    first = world.h.engine.connected(0.0)
+    world.apply(first)
+    seeded = [
+        a.event.item for a in first if isinstance(a, Send) and isinstance(a.event, ConversationItemCreate)
+    ]
+    assert len(seeded) == (4 if history else 0), "the history is given first (a call is two items)"
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         world.step()
     if not world.connected:

@@ -4,7 +4,8 @@ and benchmarks with no cloud account and no network."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Literal
 from urllib.parse import urlencode
@@ -184,6 +185,19 @@ class LocalRealtimeServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.stop()
+
+    @contextmanager
+    def running_in_thread(self) -> Iterator[LocalRealtimeServer]:
+        """Serve from an event loop in a thread of its own, for sync code and any async test framework:
+        `with LocalRealtimeServer().running_in_thread() as server:`."""
+        from anyio.from_thread import start_blocking_portal
+
+        with start_blocking_portal() as portal:
+            portal.call(self.start)
+            try:
+                yield self
+            finally:
+                portal.call(self.stop)
 
     async def serve_forever(self) -> None:
         """Run until cancelled (used by `agentkit local-server`)."""

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from anyio.from_thread import start_blocking_portal
 
 from agentkit.testing import LocalRealtimeServer
 from tests.docs.samples import ROOT_PAGES, Sample, all_samples
@@ -46,13 +45,8 @@ class LocalCredential:
 
 @pytest.fixture(scope="module")
 def local_server() -> Iterator[LocalRealtimeServer]:
-    with start_blocking_portal() as portal:
-        server = LocalRealtimeServer(api_key=LOCAL_KEY, accepted_tokens={LOCAL_TOKEN})
-        portal.call(server.start)
-        try:
-            yield server
-        finally:
-            portal.call(server.stop)
+    with LocalRealtimeServer(api_key=LOCAL_KEY, accepted_tokens={LOCAL_TOKEN}).running_in_thread() as server:
+        yield server
 
 
 @pytest.fixture

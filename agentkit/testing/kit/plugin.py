@@ -44,17 +44,10 @@ def agentkit_model() -> RealtimeModel | None:
 @pytest.fixture
 def agentkit_server(agentkit_model: RealtimeModel | None) -> Iterator[LocalRealtimeServer]:
     """A local Realtime server for this test, on a free loopback port."""
-    from anyio.from_thread import start_blocking_portal
-
     from agentkit.testing import LocalRealtimeServer
 
-    with start_blocking_portal() as portal:
-        server = LocalRealtimeServer(model=agentkit_model)
-        portal.call(server.start)
-        try:
-            yield server
-        finally:
-            portal.call(server.stop)
+    with LocalRealtimeServer(model=agentkit_model).running_in_thread() as server:
+        yield server
 
 
 @pytest.fixture

@@ -50,6 +50,12 @@ _LONE_WORDS = frozenset({"one", "oh"})
 """Said alone, these are usually not numbers ("that one", "oh, I see")."""
 
 
+def digit_of(word: str) -> str | None:
+    """The digit a single number word stands for ("oh" is 0), or None."""
+    value = _UNITS.get(word)
+    return None if value is None else str(value)
+
+
 def _is_number(word: str) -> bool:
     return word in NUMBER_WORDS
 

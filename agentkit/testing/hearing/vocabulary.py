@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agentkit.testing.hearing.numbers import cardinal_words, spoken_forms, to_digits
+from agentkit.testing.hearing.numbers import cardinal_words, digit_of, spoken_forms, to_digits
 
 _ID_TOKEN = re.compile(r"#?[A-Za-z]+(?:[-_][A-Za-z0-9]+)*[-_]?\d+(?:[-_][A-Za-z0-9]+)*")
 _SENTENCE_BREAK = re.compile(r"[.!?;:\n()]+|,\s")
@@ -79,9 +79,12 @@ class IdShape:
                 parts.append(said.upper() if self.upper else said)
                 index += len(segment)
             elif segment.isdigit():
-                if index >= len(tokens) or not tokens[index].isdigit() or len(tokens[index]) != len(segment):
+                # A lone "one" or "oh" stays a word in general, but not where the shape wants a digit.
+                said = tokens[index] if index < len(tokens) else ""
+                digits = said if said.isdigit() else digit_of(said) or ""
+                if len(digits) != len(segment):
                     return None
-                parts.append(tokens[index])
+                parts.append(digits)
                 index += 1
             else:
                 if index < len(tokens) and tokens[index] in ("dash", "hyphen", "underscore"):

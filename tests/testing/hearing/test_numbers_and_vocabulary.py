@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from agentkit.testing.hearing.numbers import cardinal_words, spoken_forms, to_digits
-from agentkit.testing.hearing.vocabulary import IdShape, shape_from_pattern, vocabulary_of, words_of
+from agentkit.testing.hearing.numbers import NUMBER_WORDS, cardinal_words, spoken_forms, to_digits
+from agentkit.testing.hearing.vocabulary import (
+    IdShape,
+    Vocabulary,
+    shape_from_pattern,
+    vocabulary_of,
+    words_of,
+)
 from agentkit.testing.hearing.wer import word_error_rate
 
 ORDER_TOOL = {
@@ -93,3 +101,28 @@ def test_word_error_rate() -> None:
     assert word_error_rate("yes please go ahead", "yes we go") == (0.5, 2, 4)
     assert word_error_rate("", "") == (0.0, 0, 0)
     assert word_error_rate("", "noise")[0] == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=2, max_size=6))
+def test_every_way_of_saying_digits_reads_back_to_them(digits: str) -> None:
+    for form in spoken_forms(digits):
+        assert to_digits(form) == [digits], form
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[A-Z]{1,2}-[0-9]{1,5}", fullmatch=True))
+def test_every_way_of_saying_an_id_is_written_back_in_its_shape(value: str) -> None:
+    shape = IdShape(value)
+    vocabulary = Vocabulary(ids=(shape,))
+    for form in shape.spoken(value):
+        assert vocabulary.write_back(" ".join(["order", *form, "please"])) == f"order {value} please", form
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*sorted(NUMBER_WORDS), "and", "a", "order"]), max_size=12))
+def test_any_run_of_words_turns_into_digits_without_failing(words: list[str]) -> None:
+    out = to_digits(words)
+    assert len(out) <= len(words)
+    assert all(token.isdigit() or token in words for token in out)
+    Vocabulary(ids=(IdShape("A-1001"),)).write_back(" ".join(words))

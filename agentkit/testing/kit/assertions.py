@@ -206,6 +206,22 @@ class TurnExpectation:
                 raise self._fail(f"expected {name} to be rejected with a reason matching {_show(reason)}")
         return self
 
+    def returned(self, name: str, pattern: str | re.Pattern[str], /, **arguments: Any) -> TurnExpectation:
+        """A call of `name` (with these arguments) whose output, what the model was told, matches."""
+        __tracebackhide__ = True
+        if not any(_pattern(pattern).search(call.output) for call in self._matching(name, arguments)):
+            raise self._fail(f"expected a call {_signature(name, arguments)} returning {_show(pattern)}")
+        return self
+
+    def interrupted(self, expected: bool = True) -> TurnExpectation:
+        """The caller cut the agent off (barge-in) in one of the turns (`False`: in none of them)."""
+        __tracebackhide__ = True
+        if any(turn.interrupted for turn in self.turns) != expected:
+            raise self._fail(
+                "expected the agent to be interrupted" if expected else "expected no interruption"
+            )
+        return self
+
     def _with_status(
         self, name: str, arguments: dict[str, Any], statuses: frozenset[str], how: str
     ) -> TurnExpectation:

@@ -45,6 +45,7 @@ def test_calls_are_matched_by_name_and_the_arguments_given() -> None:
     expect(REFUND).called_in_order("lookup_order", "start_refund").called_only("lookup_order", "start_refund")
     expect(REFUND).called_times("start_refund", 1).not_called("escalate_to_human")
     expect(REFUND).not_called("start_refund", confirm=False)
+    expect(REFUND).returned("lookup_order", '"ok": true', order_id="A-1001").interrupted(False)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,8 @@ def test_calls_are_matched_by_name_and_the_arguments_given() -> None:
         (lambda e: e.heard("A-1002"), "expected the caller's words to match 'A-1002'"),
         (lambda e: e.failed("start_refund"), "that failed"),
         (lambda e: e.rejected("start_refund"), "start_refund() that was rejected"),
+        (lambda e: e.returned("lookup_order", "false"), "lookup_order() returning 'false'"),
+        (lambda e: e.interrupted(), "expected the agent to be interrupted"),
     ],
 )
 def test_a_failed_check_says_what_was_expected_and_shows_the_turn(check: Any, message: str) -> None:

@@ -17,7 +17,9 @@ from typing import Any, Literal, Protocol
 import anyio
 import anyio.to_thread
 
+from agentkit.connection.entra import quiet_credential_chain, sign_in_failure
 from agentkit.connection.errors import EndpointError, HandshakeError
+from agentkit.connection.failures import AuthKind
 from agentkit.connection.secrets import Secret
 
 KeyPlacement = Literal["api-key", "bearer", "query", "subprotocol"]
@@ -58,6 +60,8 @@ class Auth:
     """No authentication (a local server without a key); the base of the other strategies."""
 
     description = "none"
+    kind: AuthKind = "none"
+    """How it signs in ("none", "key", "token"): refusals are explained in these terms."""
 
     async def credentials(self) -> Credentials:
         """What to send with the WebSocket handshake."""
@@ -76,6 +80,8 @@ class Auth:
 
 class KeyAuth(Auth):
     """A static API key, sent where `placement` says."""
+
+    kind: AuthKind = "key"
 
     def __init__(self, key: str, placement: KeyPlacement = "api-key") -> None:
         if placement not in _PLACEMENTS:
@@ -115,6 +121,8 @@ class TokenAuth(Auth):
     agentkit does not depend on. An async credential passed in is awaited directly.
     """
 
+    kind: AuthKind = "token"
+
     def __init__(
         self,
         credential: TokenCredentialLike | None = None,
@@ -149,18 +157,15 @@ class TokenAuth(Auth):
         if credential is None:
             credential = self._credential = _default_credential()
         try:
-            if inspect.iscoroutinefunction(credential.get_token):
-                access = await credential.get_token(self.scope)
-            else:
-                access = await anyio.to_thread.run_sync(credential.get_token, self.scope)
-                if inspect.isawaitable(access):
-                    access = await access
+            with quiet_credential_chain():
+                if inspect.iscoroutinefunction(credential.get_token):
+                    access = await credential.get_token(self.scope)
+                else:
+                    access = await anyio.to_thread.run_sync(credential.get_token, self.scope)
+                    if inspect.isawaitable(access):
+                        access = await access
         except Exception as exc:
-            raise HandshakeError(
-                f"could not get an Entra ID token for {self.scope} ({type(exc).__name__}: {exc}). "
-                "Sign in (`az login`, a managed identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/"
-                "AZURE_CLIENT_SECRET), or use an API key (AZURE_OPENAI_API_KEY)."
-            ) from exc
+            raise HandshakeError(sign_in_failure(self.scope, exc)) from None
         if not isinstance(getattr(access, "token", None), str) or not access.token:
             raise HandshakeError(f"the credential returned no token for {self.scope}")
         if not isinstance(getattr(access, "expires_on", None), (int, float)):

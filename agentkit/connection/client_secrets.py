@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from agentkit.connection.errors import ClientSecretError
-from agentkit.connection.failures import http_failure
+from agentkit.connection.failures import Caller, http_failure
 from agentkit.connection.secrets import redact
 from agentkit.protocol import Dialect, SessionConfig
 from agentkit.protocol.dialects import session_to_wire
@@ -67,6 +67,7 @@ async def mint_client_secret(
     expires_after_s: int | None = None,
     timeout_s: float = 30.0,
     transport: httpx.AsyncBaseTransport | None = None,
+    caller: Caller | None = None,
 ) -> ClientSecret:
     """POST to a `client_secrets` URL with the service's own credentials in `headers`."""
     body = _request_body(model, session, expires_after_s)
@@ -87,6 +88,7 @@ async def mint_client_secret(
             sent_request_id=None,
             url=url,
             secrets=secrets,
+            caller=caller,
         )
     try:
         data = response.json()

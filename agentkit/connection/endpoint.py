@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from agentkit.connection import urls
 from agentkit.connection.auth import AZURE_SCOPE, Auth, KeyAuth, KeyPlacement, TokenAuth, TokenCredentialLike
 from agentkit.connection.errors import EndpointError
+from agentkit.connection.failures import Caller, Service
 from agentkit.connection.transport import RealtimeConnection, TransportOptions, open_connection
 from agentkit.protocol import Codec, Dialect
 
@@ -203,6 +204,7 @@ class Endpoint:
             secrets=credentials.secrets,
             request_id=request_id,
             options=options,
+            caller=self._caller(),
         )
 
     async def create_client_secret(
@@ -222,7 +224,13 @@ class Endpoint:
             session=session,
             expires_after_s=expires_after_s,
             timeout_s=timeout_s,
+            caller=self._caller(),
         )
+
+    def _caller(self) -> Caller:
+        """Which service and sign-in a refusal is explained for."""
+        services: dict[str, Service] = {"azure.ai.openai": "azure", "openai": "openai"}
+        return Caller(services.get(self.provider, "other"), self.auth.kind)
 
     async def aclose(self) -> None:
         """Release the default Entra credential this endpoint may have created."""

@@ -23,12 +23,15 @@ class ServiceError(Exception):
         code: str | None = None,
         request_id: str | None = None,
         url: str | None = None,
+        advice: str | None = None,
     ) -> None:
         self.status = status
         self.service_error = service_error
         self.code = code
         self.request_id = request_id
         self.url = url
+        self.advice = advice
+        """The one suggestion (also in the message) that fits this refusal, this service and this sign-in."""
         super().__init__(message)
 
 

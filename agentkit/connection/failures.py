@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Literal, TypeVar
 
 from agentkit.connection.errors import ServiceError
 from agentkit.connection.secrets import redact
@@ -14,21 +15,69 @@ _REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "x-ms-request-id", "x-
 _MAX_SERVICE_TEXT = 500
 _NOT_REALTIME = {"operationnotsupported", "opperationnotsupported"}
 
-_ADVICE = {
-    401: "Check the key (AZURE_OPENAI_API_KEY / OPENAI_API_KEY). With Entra ID, the identity needs the "
-    "'Cognitive Services OpenAI User' role on the resource and a token for the right scope. On Azure GA "
-    "(/openai/v1/realtime) an api-version in the URL also gives 401.",
-    403: "The caller is authenticated but not allowed: assign the 'Cognitive Services OpenAI User' role, "
-    "or check the resource's network rules (firewall, private endpoint).",
-    404: "Check the deployment name (AZURE_OPENAI_DEPLOYMENT_NAME) and the URL form: GA is "
+Service = Literal["azure", "openai", "other"]
+AuthKind = Literal["key", "token", "none"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who was refused: which service, and how it signed in; advice names only what applies to it."""
+
+    service: Service = "other"
+    auth: AuthKind = "key"
+
+
+_RATE_LIMITED = "Rate limited or out of quota: back off, or raise the quota."
+_AZURE_URL_FORMS = (
+    "Check the deployment name (AZURE_OPENAI_DEPLOYMENT_NAME) and the URL form: GA is "
     "/openai/v1/realtime?model=DEPLOYMENT with no api-version; preview is "
-    "/openai/realtime?api-version=...-preview&deployment=DEPLOYMENT.",
-    429: "Rate limited or out of quota: back off, or raise the deployment's quota.",
-}
+    "/openai/realtime?api-version=...-preview&deployment=DEPLOYMENT."
+)
 _NOT_REALTIME_ADVICE = (
     "This deployment is not a realtime model: deploy gpt-realtime (or another realtime model) and use "
     "that deployment's name."
 )
+
+
+def _azure_shaped(caller: Caller, url: str) -> bool:
+    return caller.service == "azure" or (caller.service == "other" and "/openai/" in url)
+
+
+def _unauthorized(caller: Caller, url: str) -> str | None:
+    if "/openai/v1/" in url and "api-version=" in url:
+        return "On Azure GA (/openai/v1/realtime) an api-version in the URL gives 401: leave it out."
+    if caller.service == "openai":
+        return "Check OPENAI_API_KEY: the key is wrong, revoked, or from another organization."
+    if caller.auth == "token":
+        return (
+            "The Entra ID token was refused: the signed-in identity needs the 'Cognitive Services OpenAI "
+            "User' role on this resource (and must be in the resource's tenant)."
+        )
+    if caller.auth == "none":
+        return "The server wants credentials: pass api_key=... (or set the key's environment variable)."
+    if caller.service == "azure":
+        return "Check AZURE_OPENAI_API_KEY: it must be one of this resource's two keys."
+    return "Check the key: the server did not accept it."
+
+
+def _forbidden(caller: Caller) -> str | None:
+    if caller.service == "openai":
+        return "The key is valid but may not use this model: check the project's model access."
+    if caller.service != "azure":
+        return "Authenticated but not allowed: check what the key may use, and the server's network rules."
+    if caller.auth == "token":
+        return (
+            "Signed in but not allowed: assign the 'Cognitive Services OpenAI User' role, or check the "
+            "resource's network rules (firewall, private endpoint)."
+        )
+    return "The key was accepted but the request is not allowed: check the resource's network rules."
+
+
+def _not_found(caller: Caller, url: str) -> str:
+    if _azure_shaped(caller, url):
+        return _AZURE_URL_FORMS
+    return "Check the model name (OPENAI_REALTIME_MODEL) and the base URL (OPENAI_BASE_URL)."
+
 
 E = TypeVar("E", bound=ServiceError)
 
@@ -62,10 +111,20 @@ def request_id_from(headers: Mapping[str, str], sent: str | None = None) -> str 
     return sent
 
 
-def advice_for(status: int, code: str | None) -> str | None:
+def advice_for(status: int, code: str | None, url: str = "", caller: Caller | None = None) -> str | None:
+    """The one piece of advice that fits this refusal from this service, or None."""
+    caller = caller or Caller()
     if status == 400 and code and code.lower() in _NOT_REALTIME:
         return _NOT_REALTIME_ADVICE
-    return _ADVICE.get(status)
+    if status == 401:
+        return _unauthorized(caller, url)
+    if status == 403:
+        return _forbidden(caller)
+    if status == 404:
+        return _not_found(caller, url)
+    if status == 429:
+        return _RATE_LIMITED
+    return None
 
 
 def http_failure(
@@ -78,6 +137,7 @@ def http_failure(
     sent_request_id: str | None,
     url: str,
     secrets: Iterable[str],
+    caller: Caller | None = None,
 ) -> E:
     """The error for an HTTP refusal, its text scrubbed of every secret we sent."""
     # Scrub before `service_error_text` cuts the text short, which could cut a key in half.
@@ -88,7 +148,7 @@ def http_failure(
     if code or message:
         parts.append(": " + ": ".join(p for p in (code, message) if p))
     parts.append(f" ({url})")
-    advice = advice_for(status, code)
+    advice = advice_for(status, code, url, caller)
     if advice:
         parts.append(f". {advice}")
     if request_id:
@@ -100,4 +160,5 @@ def http_failure(
         code=code,
         request_id=request_id,
         url=url,
+        advice=advice,
     )

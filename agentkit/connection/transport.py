@@ -26,7 +26,7 @@ from websockets.typing import Subprotocol
 
 from agentkit import __version__
 from agentkit.connection.errors import ConnectionClosed, EndpointError, HandshakeError
-from agentkit.connection.failures import http_failure, request_id_from
+from agentkit.connection.failures import Caller, http_failure, request_id_from
 from agentkit.connection.secrets import RedactingLogger, redact
 from agentkit.protocol import ClientEvent, Codec, Dialect, ProtocolError, ServerEvent
 
@@ -161,6 +161,7 @@ async def open_connection(
     secrets: Sequence[str] = (),
     request_id: str | None = None,
     options: TransportOptions | None = None,
+    caller: Caller | None = None,
 ) -> RealtimeConnection:
     """Open the WebSocket at `url` (which may carry a key; `shown_url` is what errors and logs show)."""
     options = options or TransportOptions()
@@ -191,6 +192,7 @@ async def open_connection(
             sent_request_id=request_id,
             url=shown_url,
             secrets=secrets,
+            caller=caller,
         ) from None
     except InvalidURI:
         raise EndpointError(f"not a valid WebSocket URL: {shown_url}") from None

@@ -122,7 +122,8 @@ async def test_refusal_carries_status_service_text_and_request_id(
     error = caught.value
     assert (error.status, error.code, error.request_id) == (401, "invalid_api_key", "req_mint_1")
     assert error.service_error == "Incorrect API key provided: ***"
-    assert "Cognitive Services OpenAI User" in str(error)
+    assert "Check AZURE_OPENAI_API_KEY" in str(error)  # a key was refused: Entra ID advice does not apply
+    assert "Entra" not in str(error)
     assert KEY not in str(error) + repr(error)
     assert all(KEY not in record.getMessage() for record in caplog.records)
 

@@ -325,7 +325,9 @@ async def test_wrong_key_is_401_with_advice_and_request_id(server: LocalRealtime
     assert error.service_error == "Access denied due to an invalid key or token."
     assert error.request_id is not None
     assert error.request_id.startswith("req_")
-    assert "Cognitive Services OpenAI User" in str(error)
+    assert "Check AZURE_OPENAI_API_KEY: it must be one of this resource's two keys." in str(error)
+    assert "Entra" not in str(error)
+    assert "Cognitive Services" not in str(error)
     assert error.request_id in str(error)
     assert "sk-wrong-SECRET-key" not in str(error)
 
@@ -439,6 +441,91 @@ async def test_binary_frames_decode_to_protocol_errors() -> None:
             event = await first_event(conn)
     assert isinstance(event, ProtocolError)
     assert "binary frame" in event.message
+
+
+async def test_a_wrong_key_for_openai_gets_openai_advice_only(server: LocalRealtimeServer) -> None:
+    endpoint = Endpoint.openai("sk-wrong-SECRET-key", base_url=server.http_url + "/v1")
+    error = await connect_error(endpoint)
+    assert error.status == 401
+    assert "Check OPENAI_API_KEY" in str(error)
+    for azure_only in ("Entra", "Azure", "AZURE_", "Cognitive Services", "api-version"):
+        assert azure_only not in str(error)
+    assert "sk-wrong-SECRET-key" not in str(error)
+
+
+async def test_a_refused_entra_token_gets_the_role_advice(server: LocalRealtimeServer) -> None:
+    endpoint = Endpoint.azure(server.http_url, "d", credential=FakeCredential())
+    error = await connect_error(endpoint)
+    assert error.status == 401
+    assert "Entra ID token was refused" in str(error)
+    assert "'Cognitive Services OpenAI User' role" in str(error)
+    assert "AZURE_OPENAI_API_KEY" not in str(error)
+
+
+CHAIN_FAILURE = "\n".join(
+    (
+        "DefaultAzureCredential failed to retrieve a token from the included credentials.",
+        "Attempted credentials:",
+        "\tEnvironmentCredential: EnvironmentCredential authentication unavailable. "
+        "Environment variables are not fully configured.",
+        "Visit https://aka.ms/azsdk/python/identity/environmentcredential/troubleshoot "
+        "to troubleshoot this issue.",
+        "\tWorkloadIdentityCredential: WorkloadIdentityCredential authentication "
+        "unavailable. The workload options are not fully configured.",
+        "\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable.",
+        "\tSharedTokenCacheCredential: SharedTokenCacheCredential authentication "
+        "unavailable. No accounts were found in the cache.",
+        "\tVisualStudioCodeCredential: VisualStudioCodeCredential requires the "
+        "'azure-identity-broker' package to be installed.",
+        "\tAzureCliCredential: Azure CLI not found on path",
+        "\tAzurePowerShellCredential: PowerShell is not installed",
+        "\tAzureDeveloperCliCredential: Azure Developer CLI could not be found. Please "
+        "visit https://aka.ms/azure-dev",
+        "\tBrokerCredential: InteractiveBrowserBrokerCredential unavailable. The "
+        "'azure-identity-broker' package is required.",
+        "To mitigate this issue, please refer to the troubleshooting guidelines here at "
+        "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot.",
+    )
+)
+
+
+class ChainCredential:
+    """Fails as azure-identity's DefaultAzureCredential does on a machine with no sign-in (this
+    message is the one it gave, azure-identity 1.25): logs the chain at WARNING, then raises it."""
+
+    def __init__(self, failure: str = CHAIN_FAILURE) -> None:
+        self.failure = failure
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> FakeAccessToken:
+        logging.getLogger("azure.identity._credentials.chained").warning(self.failure)
+        raise RuntimeError(self.failure)
+
+
+async def test_keyless_azure_with_no_sign_in_is_one_line_that_says_what_to_do(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    endpoint = Endpoint.azure("http://127.0.0.1:9", "d", credential=ChainCredential())  # type: ignore[arg-type]
+    error = await connect_error(endpoint)
+    assert str(error) == (
+        f"no key and no Entra ID sign-in for {SCOPE}: set AZURE_OPENAI_API_KEY, or sign in for keyless "
+        "auth (`az login`, a managed identity, or AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET)"
+    )
+    assert error.__cause__ is None
+    assert not [r for r in caplog.records if "included credentials" in r.getMessage()]
+
+
+async def test_a_sign_in_that_was_found_and_failed_is_named() -> None:
+    failure = CHAIN_FAILURE.replace(
+        "\tAzureCliCredential: Azure CLI not found on path",
+        "\tAzureCliCredential: ERROR: AADSTS50173: The provided grant has expired. Run az login again.",
+    )
+    endpoint = Endpoint.azure("http://127.0.0.1:9", "d", credential=ChainCredential(failure))  # type: ignore[arg-type]
+    error = await connect_error(endpoint)
+    assert str(error) == (
+        f"Entra ID sign-in (AzureCliCredential) failed for {SCOPE}: "
+        "ERROR: AADSTS50173: The provided grant has expired"
+    )
 
 
 async def test_credential_failure_says_how_to_sign_in() -> None:

@@ -2,7 +2,8 @@
 questions, with the recogniser biased toward the bot's tools and without, side by side in one run.
 
 Run: `python -m benchmarks.speech_wer [--voices en-us,alloy]` (needs espeak-ng and the `speech`
-extra). For each utterance and voice it prints what each recogniser heard and its word error rate,
+extra). For each utterance and voice it prints what each recogniser heard and its word error rate
+(and what the biased one hears of the same speech over a phone line: 8 kHz G.711),
 then the overall rate (all edits over all words said) and the time spent recognising, as a share of
 the audio's length (the real-time factor). WER counts the transcript as the model sees it: ids
 written back in their shape ("A-1001"), numbers as digits.
@@ -14,10 +15,12 @@ import argparse
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from agentkit import audio as pcm
+from agentkit.testing import audio
 from agentkit.testing.hearing import SphinxRecogniser, Vocabulary, vocabulary_of, word_error_rate
 from agentkit.testing.hearing.recogniser import INSTALL_HINT, speech_package_installed
 from agentkit.testing.speech import SAMPLE_RATE, espeak_speech
@@ -59,14 +62,25 @@ class Tally:
         return self.edits / self.words if self.words else 0.0
 
 
+def over_the_phone(speech: bytes) -> bytes:
+    """`speech` as the local server hears it from a phone caller: 8 kHz G.711 mu-law, decoded."""
+    return audio.decode(pcm.pcm16_to_ulaw(pcm.from_24k(speech, pcm.G711_RATE)), "g711_ulaw")
+
+
 def measure(
     utterances: Sequence[str], voices: Sequence[str], vocabulary: Vocabulary, out: TextIO = sys.stdout
 ) -> dict[str, Tally]:
-    """Recognise every utterance in every voice, biased and not; print per utterance; return tallies."""
-    recognisers = {"biased": SphinxRecogniser(bias=True), "unbiased": SphinxRecogniser(bias=False)}
-    for recogniser in recognisers.values():  # build both decoders before timing anything
+    """Recognise every utterance in every voice, biased and not, and biased over a phone line; print
+    per utterance; return the tallies."""
+    biased, unbiased = SphinxRecogniser(bias=True), SphinxRecogniser(bias=False)
+    runs: dict[str, tuple[SphinxRecogniser, Callable[[bytes], bytes]]] = {
+        "biased": (biased, lambda speech: speech),
+        "unbiased": (unbiased, lambda speech: speech),
+        "phone": (biased, over_the_phone),
+    }
+    for recogniser in (biased, unbiased):  # build both decoders before timing anything
         recogniser.transcribe(bytes(SAMPLE_RATE), vocabulary)
-    tallies = {name: Tally() for name in recognisers}
+    tallies = {name: Tally() for name in runs}
     audio_seconds = 0.0
     for voice in voices:
         for said in utterances:
@@ -75,9 +89,10 @@ def measure(
                 raise RuntimeError(f"espeak-ng produced no audio for {said!r}")
             audio_seconds += len(speech) / 2 / SAMPLE_RATE
             print(f"[{voice}] {said}", file=out)
-            for name, recogniser in recognisers.items():
+            for name, (recogniser, line) in runs.items():
+                heard_audio = line(speech)
                 started = time.perf_counter()
-                heard = recogniser.transcribe(speech, vocabulary) or ""
+                heard = recogniser.transcribe(heard_audio, vocabulary) or ""
                 rate = tallies[name].add(said, heard, time.perf_counter() - started)
                 print(f"    {name:<9} WER {rate:5.2f}  {heard}", file=out)
     print(file=out)
@@ -87,10 +102,9 @@ def measure(
             f" real-time factor {tally.seconds / audio_seconds:.3f}",
             file=out,
         )
-    biased, unbiased = tallies["biased"], tallies["unbiased"]
-    if unbiased.edits:
+    if tallies["unbiased"].edits:
         print(
-            f"biasing removes {1 - biased.edits / unbiased.edits:.0%} of the errors"
+            f"biasing removes {1 - tallies['biased'].edits / tallies['unbiased'].edits:.0%} of the errors"
             f" ({len(utterances)} utterances x {len(voices)} voices)",
             file=out,
         )

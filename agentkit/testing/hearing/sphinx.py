@@ -54,8 +54,9 @@ def _pronunciations() -> dict[str, list[str]]:
 
 class _Decoder:
     """One decoder, used by one thread at a time, and the same for every utterance: pocketsphinx
-    adapts its cepstral mean as it listens, so each utterance starts again from the initial mean
-    (otherwise what is heard would depend on what was heard before)."""
+    adapts its feature extraction as it listens (the noise floor, the cepstral mean), so each
+    utterance starts again from the initial state (otherwise what is heard would depend on what was
+    heard before)."""
 
     def __init__(self, decoder: Any) -> None:
         self.decoder = decoder
@@ -64,6 +65,7 @@ class _Decoder:
 
     def hear(self, pcm16k: bytes) -> str:
         with self.lock:
+            self.decoder.reinit_feat()
             self.decoder.set_cmn(self._initial_mean)
             self.decoder.start_utt()
             self.decoder.process_raw(pcm16k, full_utt=True)

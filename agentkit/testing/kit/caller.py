@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import anyio
 
-from agentkit import audio as pcm
 from agentkit.engine import Turn, TurnDone
 from agentkit.session import Session
+from agentkit.testing import audio as server_audio
 from agentkit.testing.audio import spoken
 from agentkit.testing.speech import silence, synthesize
 
@@ -63,17 +63,33 @@ class Caller:
         return turn
 
     async def speaks(self, text: str, *, recognised: bool = False, voice: str | None = None) -> Turn:
-        """Say `text` aloud and wait for the turn (see `Speech`). The server's voice detection ends the
-        turn at the trailing silence; an agent with `turn_detection="manual"` has the audio committed."""
-        audio = synthesize(text, voice=voice) if recognised else spoken(text, voice)
-        return await self.sends_audio(silence(_LEAD_IN_MS) + audio + silence(_TRAILING_SILENCE_MS))
+        """Say `text` aloud and wait for the turn (see `Speech`), in the agent's input format (G.711
+        for a phone agent: marked speech is then marked after the line's own coding, so it is still
+        heard exactly). The server's voice detection ends the turn at the trailing silence; an agent
+        with `turn_detection="manual"` has the audio committed."""
+        audio_format = self._format
+        speech = server_audio.encode(
+            synthesize(text, voice=voice) if recognised else spoken(text, voice), audio_format
+        )
+        if not recognised and audio_format != "pcm16":
+            server_audio.remember(text, server_audio.decode(speech, audio_format))
+        lead_in = server_audio.encode(silence(_LEAD_IN_MS), audio_format)
+        trailing = server_audio.encode(silence(_TRAILING_SILENCE_MS), audio_format)
+        return await self._send(lead_in + speech + trailing)
 
     async def sends_audio(self, pcm16: bytes) -> Turn:
-        """Stream audio (PCM16, 24 kHz, mono; converted to the agent's input format, G.711 for a
-        phone agent) as the caller's turn and wait for the turn."""
+        """Stream audio (PCM16, 24 kHz, mono; converted to the agent's input format) as the caller's
+        turn and wait for the turn."""
+        return await self._send(server_audio.encode(pcm16, self._format))
+
+    @property
+    def _format(self) -> str:
+        return self.session.agent.input_audio_format or "pcm16"
+
+    async def _send(self, coded: bytes) -> Turn:
         async with self.session.events() as events:
             with anyio.fail_after(self.timeout):
-                await self.session.send_audio(_in_format(pcm16, self.session.agent.input_audio_format))
+                await self.session.send_audio(coded)
                 if self.session.agent.turn_detection == "manual":
                     await self.session.commit_audio()
                 async for event in events:
@@ -100,13 +116,3 @@ class Caller:
                 break
             made.append(turn)
         return made
-
-
-def _in_format(pcm16: bytes, audio_format: str | None) -> bytes:
-    """PCM16 at 24 kHz in the session's input format (G.711 is 8 kHz; `spoken()` speech sent as G.711
-    is no longer exact, so such a caller is heard by the recogniser)."""
-    if audio_format == "g711_ulaw":
-        return pcm.pcm16_to_ulaw(pcm.from_24k(pcm16, pcm.G711_RATE))
-    if audio_format == "g711_alaw":
-        return pcm.pcm16_to_alaw(pcm.from_24k(pcm16, pcm.G711_RATE))
-    return pcm16

@@ -161,15 +161,22 @@ class HeardAs:
         return self.words
 
 
-async def test_a_phone_agents_caller_sends_g711() -> None:
+@pytest.mark.parametrize("audio_format", ["g711_ulaw", "g711_alaw"])
+async def test_a_phone_agents_caller_speaks_g711_and_is_heard_exactly_or_by_the_recogniser(
+    audio_format: str,
+) -> None:
     recogniser = HeardAs("where is order A-1002")
     async with LocalRealtimeServer(hearing=recogniser) as server:
         agent = Agent(
-            "phone", tools=[lookup_order], output_modalities=["text"], input_audio_format="g711_ulaw"
+            "phone", tools=[lookup_order], output_modalities=["text"], input_audio_format=audio_format
         )
         async with agent.connect(server.endpoint()) as session:
-            turn = await Caller(session, timeout=20).speaks("Where is order A-1002?")
+            caller = Caller(session, timeout=20)
+            exact = await caller.speaks("Please look up order A-1003.")
+            assert recogniser.lengths == [], "marked speech survives the G.711 coding: heard exactly"
+            recognised = await caller.speaks("Where is order A-1002?", recognised=True)
         [connection] = server.connections
-    expect(turn).called("lookup_order", order_id="A-1002")
-    assert connection.session.input_audio_format == "g711_ulaw"
-    assert recogniser.lengths, "G.711 speech is not spoken() speech any more: the recogniser heard it"
+    assert connection.session.input_audio_format == audio_format
+    expect(exact).called("lookup_order", order_id="A-1003")
+    expect(recognised).called("lookup_order", order_id="A-1002")
+    assert recogniser.lengths, "plain speech went to the recogniser"

@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "HandedOff": "agentkit.handoffs",
     "HandoffError": "agentkit.handoffs",
     "HistoryError": "agentkit.history",
+    "GuardrailTripped": "agentkit.guardrails",
     "tool": "agentkit.tools",
     "Tool": "agentkit.tools",
     "ToolContext": "agentkit.tools",
@@ -70,6 +71,7 @@ __all__ = [
     "Endpoint",
     "ErrorReported",
     "EventsDropped",
+    "GuardrailTripped",
     "HandedOff",
     "HandoffError",
     "HistoryError",
@@ -130,6 +132,7 @@ if TYPE_CHECKING:
         TurnDone,
         TurnStarted,
     )
+    from agentkit.guardrails import GuardrailTripped
     from agentkit.handoffs import HandedOff, HandoffError
     from agentkit.history import HistoryError
     from agentkit.observer import SessionObserver

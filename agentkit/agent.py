@@ -11,6 +11,7 @@ from typing import Any, Literal, cast
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
 from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
+from agentkit.guardrails import OutputGuardrail, ToolInputGuardrail, ToolOutputGuardrail
 from agentkit.handoffs import check_handoffs
 from agentkit.history import parse_history
 from agentkit.observer import SessionObserver, combine
@@ -59,7 +60,9 @@ class Agent:
     unanswered before the session reports it and asks once more. `approver`: an async callback that
     decides calls whose tool `needs_approval`; `approval_timeout`: seconds such a call waits for a
     decision before it is answered as not approved. `handoffs`: agents this one may hand the
-    conversation to (see `agentkit.handoffs`). `filler_after`: seconds a tool may run before the
+    conversation to (see `agentkit.handoffs`). `output_guardrails`, `tool_input_guardrails`,
+    `tool_output_guardrails`: checks that can stop a response, block a call or change its output
+    (see `agentkit.guardrails`). `filler_after`: seconds a tool may run before the
     agent says a short out-of-band line so the caller is not left in silence (None: never). Settings
     left None are not sent,
     so the service's defaults apply.
@@ -91,6 +94,9 @@ class Agent:
         filler_after: float | None = None,
         handoffs: Iterable[Agent] = (),
         handoff_description: str | None = None,
+        output_guardrails: Iterable[OutputGuardrail] = (),
+        tool_input_guardrails: Iterable[ToolInputGuardrail] = (),
+        tool_output_guardrails: Iterable[ToolOutputGuardrail] = (),
     ) -> None:
         if max_concurrent_tools < 1:
             raise ValueError(f"max_concurrent_tools must be at least 1, got {max_concurrent_tools}")
@@ -136,6 +142,10 @@ class Agent:
         """Agents this one may hand the conversation to (one transfer tool each). A list, so agents
         that hand back and forth can be linked after both exist: `triage.handoffs.append(refunds)`."""
         self.handoff_description = handoff_description
+        self.output_guardrails = tuple(output_guardrails)
+        """Checks over what the agent says as it streams (see `agentkit.guardrails`)."""
+        self.tool_input_guardrails = tuple(tool_input_guardrails)
+        self.tool_output_guardrails = tuple(tool_output_guardrails)
         """What this agent does, in a few words, for the transfer tools that lead to it."""
         """Seconds a tool may run before the agent says a short filler (None: never)."""
         """Any other session settings (temperature, noise reduction, ...); the fields above win."""

@@ -30,6 +30,7 @@ from agentkit.engine import (
     TurnDone,
     TurnStarted,
 )
+from agentkit.guardrails import GuardrailTripped
 from agentkit.handoffs import HandedOff
 from agentkit.session import EventsDropped, ToolProgress
 
@@ -132,6 +133,8 @@ class ChatView:
         elif isinstance(event, ApprovalDecided):
             mark = "▶" if event.verdict == "approved" else "■"
             self.note(f"{mark} {event.name}: {event.verdict.replace('_', ' ')}")
+        elif isinstance(event, GuardrailTripped):
+            self.note(f"⛔ {event.guardrail} {event.action}: {event.reason}")
         elif isinstance(event, ToolProgress):
             self.note(f"… {event.name}: {event.message}")
         elif isinstance(event, EventsDropped):

@@ -187,6 +187,13 @@ class _Response:
     """A filler (`conversation: "none"`): not in the conversation, never anyone's follow-up."""
     filler_due: bool = True
     """Its calls may still get their one timed filler."""
+    stopped: bool = False
+    """A guardrail stopped it: nothing more it says is recorded (`stop_output`)."""
+
+    @property
+    def recorded(self) -> bool:
+        """Whether what it says goes into the conversation record."""
+        return not self.out_of_band and not self.stopped
 
     @property
     def cut_off(self) -> bool:
@@ -485,6 +492,30 @@ class TurnEngine:
         self._advance(now, out)
         return out
 
+    def stop_output(
+        self,
+        response_id: str,
+        item_id: str,
+        kept_chars: int,
+        now: float,
+        *,
+        replacement: ResponseParams | None = None,
+    ) -> list[Action]:
+        """A guardrail stopped what the assistant was saying: cancel the response, truncate its audio to
+        what was heard, keep at most `kept_chars` of the item's text in the record (never what tripped
+        the guardrail), and optionally ask for a `replacement` response once the line is quiet."""
+        self._check_open()
+        out: list[Action] = []
+        response = self._responses.get(response_id)
+        if response is not None:
+            response.stopped = True
+        self._interrupt(now, out, server_cancels=False, played_ms=None)
+        self._record.cut(item_id, kept_chars)
+        if replacement is not None:
+            self._app_requests.append(replacement)
+        self._advance(now, out)
+        return out
+
     def playback(self, item_id: str, played_ms: int, now: float) -> list[Action]:
         """The application reports how much of an assistant item it has played so far."""
         self._playback.reported(item_id, played_ms)
@@ -734,7 +765,7 @@ class TurnEngine:
                     isinstance(item, MessageItem)
                     and item.role == "assistant"
                     and item.id
-                    and not response.out_of_band
+                    and response.recorded
                 ):
                     self._record.assistant_final(item.id, item.text)
                     if response.turn is not None:
@@ -750,7 +781,7 @@ class TurnEngine:
                 call.name = item.name
         elif isinstance(item, MessageItem) and item.role == "assistant" and item.id:
             response = self._ensure_response(event.response_id, now, out)
-            if response is not None and not response.out_of_band:
+            if response is not None and response.recorded:
                 self._record.assistant_final(item.id, "")
                 if response.turn is not None:
                     response.turn.add_message(item.id)
@@ -829,7 +860,7 @@ class TurnEngine:
         )
         if response is None or not event.item_id:
             return
-        if not response.out_of_band:
+        if response.recorded:
             self._record.assistant_delta(event.item_id, event.delta)
             if response.turn is not None:
                 response.turn.add_message(event.item_id)
@@ -890,7 +921,7 @@ class TurnEngine:
     def _in_conversation(self, response_id: str) -> bool:
         """Whether what the response says belongs to the conversation (a filler's does not)."""
         response = self._responses.get(response_id)
-        return response is None or not response.out_of_band
+        return response is None or response.recorded
 
     def _active(self) -> _Response | None:
         return next((r for r in reversed(self._responses.values()) if not r.done), None)

@@ -103,6 +103,13 @@ class ConversationRecord:
         if isinstance(entry, _Message):
             entry.heard_fraction = min(max(fraction, 0.0), 1.0)
 
+    def cut(self, item_id: str, max_chars: int) -> None:
+        """Keep at most `max_chars` of what was heard of a message (a guardrail stopped it there)."""
+        entry = self._entries.get(item_id)
+        if isinstance(entry, _Message):
+            entry.chunks = [entry.replay_text()[: max(max_chars, 0)]]
+            entry.heard_fraction = 1.0
+
     def delete(self, item_id: str) -> None:
         self._entries.pop(item_id, None)
 

@@ -68,6 +68,7 @@ from agentkit.session.deadline import DeadlineTimer
 from agentkit.session.errors import SessionClosed
 from agentkit.session.events import DEFAULT_BUFFER, Broadcast, EventsDropped, EventStream, ToolProgress
 from agentkit.session.fillers import filler_instructions
+from agentkit.session.guarding import SessionGuards
 from agentkit.session.outbox import Outbox
 from agentkit.session.reconnect import worth_retrying
 from agentkit.session.tool_runner import ToolRunner
@@ -157,6 +158,13 @@ class Session:
         self._tg: TaskGroup | None = None
         self._runner: ToolRunner | None = None
         self._approver: ApproverRunner | None = None
+        self._guards = SessionGuards(
+            list(agent.output_guardrails),
+            list(agent.tool_input_guardrails),
+            list(agent.tool_output_guardrails),
+            self._emit,
+            clock,
+        )
         self._connection: RealtimeConnection | None = None
         self._connection_scope = anyio.CancelScope()
         """Holds the reader, the writer and reconnects; cancelled on close only when they do not end
@@ -238,6 +246,7 @@ class Session:
             observer=self._observer,
             context=self._tool_context,
             on_finished=self._tool_finished,
+            precheck=self._guards.precheck,
         )
         if self.agent.approver is not None:
             self._approver = ApproverRunner(self._tg, self.agent.approver, self._decided)
@@ -260,6 +269,8 @@ class Session:
             return await self._tg.__aexit__(exc_type, exc, tb)
         finally:
             self._runner = None  # it refers back to this session: a closed one is freed without the GC
+            self._approver = None  # likewise
+            self._guards.release()
 
     async def aclose(self) -> None:
         """End the session: running calls are cancelled and answered, then the connection closes."""
@@ -485,13 +496,20 @@ class Session:
         self._events.publish(event)
 
     def _receive(self, event: ServerEvent, now: float) -> None:
-        self._server_events.publish(event)
-        if isinstance(event, ProtocolError):
-            logger.warning("session %s: unreadable frame skipped: %s", self.id, event.message)
-            return
-        if isinstance(event, SessionCreated) and event.session.id:
-            self.server_session_id = event.session.id
-        self._apply(self._engine.receive(event, now), now)
+        released, stop = self._guards.screen(event, now)
+        if stop is not None:
+            actions = self._engine.stop_output(
+                stop.response_id, stop.item_id, stop.kept_chars, now, replacement=stop.replacement
+            )
+            self._apply(actions, now)
+        for shown in released:
+            self._server_events.publish(shown)
+            if isinstance(shown, ProtocolError):
+                logger.warning("session %s: unreadable frame skipped: %s", self.id, shown.message)
+                continue
+            if isinstance(shown, SessionCreated) and shown.session.id:
+                self.server_session_id = shown.session.id
+            self._apply(self._engine.receive(shown, now), now)
 
     def _decided(self, call_id: str, decision: Decision) -> None:
         """The approver answered; a call a person or its deadline decided first stays as it is."""
@@ -506,6 +524,7 @@ class Session:
             logger.info("session %s: the approver's decision came too late: %s", self.id, exc)
 
     def _tool_finished(self, outcome: ToolOutcome) -> None:
+        outcome = self._guards.screen_outcome(outcome)
         now = self._clock()
         self._apply(
             self._engine.call_finished(outcome.call_id, outcome.output, status=outcome.status, now=now), now

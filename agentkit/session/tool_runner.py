@@ -12,6 +12,8 @@ from agentkit.engine import StartCall, ToolCallStarted
 from agentkit.observer import SessionObserver
 from agentkit.tools import ToolContext, ToolOutcome, Toolset, execute_tool
 
+Precheck = Callable[[StartCall, Toolset, ToolContext[Any]], "ToolOutcome | None"]
+
 
 class ToolRunner:
     """One task per call in the session's task group, at most `limiter` of them running tools at once.
@@ -30,7 +32,9 @@ class ToolRunner:
         observer: SessionObserver,
         context: Callable[[str, str], ToolContext[Any]],
         on_finished: Callable[[ToolOutcome], None],
+        precheck: Precheck | None = None,
     ) -> None:
+        """`precheck`: may answer a call before it runs (a guardrail blocking it); None lets it run."""
         self._tg = task_group
         self._tools = tools
         self._limiter = limiter
@@ -38,6 +42,7 @@ class ToolRunner:
         self._observer = observer
         self._context = context
         self._on_finished = on_finished
+        self._precheck = precheck
         self._scopes: dict[str, anyio.CancelScope] = {}
         self._reasons: dict[str, str] = {}
 
@@ -72,12 +77,17 @@ class ToolRunner:
         tools = self._tools()
         try:
             with scope, self._observer.tool_scope(started):
+                context = self._context(action.call_id, action.name)
+                if self._precheck is not None:
+                    outcome = self._precheck(action, tools, context)
+                    if outcome is not None:
+                        return
                 outcome = await execute_tool(
                     tools.get(action.name),
                     name=action.name,
                     call_id=action.call_id,
                     arguments=action.arguments,
-                    context=self._context(action.call_id, action.name),
+                    context=context,
                     limiter=self._limiter,
                     default_timeout=self._default_timeout,
                     available=tools.names(),

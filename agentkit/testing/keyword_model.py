@@ -372,7 +372,8 @@ class KeywordModel:
     `"none"` never calls, `"required"` calls the best tool even below the threshold, and a named
     function is the only one called. An out-of-band response (`conversation: "none"`) with
     instructions says one short line: what the instructions tell it to tell the user, else a
-    holding line (a filler while a tool runs).
+    holding line (a filler while a tool runs). A response whose instructions say "Say exactly this
+    ...: <line>" says the line.
     """
 
     def __init__(self, *, threshold: float = MATCH_THRESHOLD) -> None:
@@ -380,6 +381,9 @@ class KeywordModel:
 
     def respond(self, context: ModelContext) -> list[Output]:
         params = context.response
+        said = _SAY_EXACTLY.search(params.instructions or "") if params is not None else None
+        if said is not None:
+            return [Say(said["line"].strip())]
         if params is not None and params.conversation == "none" and params.instructions:
             return [Say(_aside(params.instructions))]
         items = list(context.items)
@@ -649,6 +653,7 @@ def _capabilities(tools: Iterable[_Tool]) -> str:
 
 _TELL = re.compile(r"tell the user:\s*(?P<line>.+?)(?:\.\s+Do not\b|$)", re.IGNORECASE | re.DOTALL)
 HOLDING_LINE = "One moment, I'm still working on that."
+_SAY_EXACTLY = re.compile(r"say exactly this[^:]*:\s*(?P<line>.+)$", re.IGNORECASE | re.DOTALL)
 
 
 def _aside(instructions: str) -> str:

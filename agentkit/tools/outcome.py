@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from pydantic_core import to_json
 
-ToolStatus = Literal["ok", "invalid_arguments", "tool_error", "error", "timeout", "cancelled", "unknown_tool"]
+ToolStatus = Literal[
+    "ok", "invalid_arguments", "tool_error", "error", "timeout", "cancelled", "unknown_tool", "blocked"
+]
 
 COMPLETED = '{"status": "done"}'
 """What the model sees when a tool returns `None`: short, and clearly not an error."""

@@ -43,6 +43,7 @@ from agentkit.engine import (
     TurnDone,
     TurnStarted,
 )
+from agentkit.guardrails import GuardrailTripped
 from agentkit.handoffs import HandedOff
 from agentkit.observer import SessionInfo
 from agentkit.tracing import attributes as attr
@@ -124,6 +125,7 @@ class TracingObserver:
             ApprovalRequested: self._approval_requested,
             ApprovalDecided: self._approval_decided,
             HandedOff: self._handed_off,
+            GuardrailTripped: self._guardrail_tripped,
         }
 
     # -- the observer hooks ---------------------------------------------------------------------
@@ -400,6 +402,18 @@ class TracingObserver:
         self._record_event("handoff", event.time, event_attributes)
         if self._info is not None:
             self._info = dataclasses.replace(self._info, agent_name=event.to_agent)
+
+    def _guardrail_tripped(self, event: GuardrailTripped) -> None:
+        event_attributes: attr.Attributes = {
+            "agentkit.guardrail.name": event.guardrail,
+            "agentkit.guardrail.kind": event.kind,
+            "agentkit.guardrail.action": event.action,
+        }
+        if event.call_id:
+            event_attributes[attr.TOOL_CALL_ID] = event.call_id
+        if self.record_content:
+            event_attributes["agentkit.guardrail.reason"] = event.reason
+        self._record_event("guardrail_tripped", event.time, event_attributes)
 
     # -- errors and connections -----------------------------------------------------------------
 

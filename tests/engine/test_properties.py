@@ -43,6 +43,7 @@ from agentkit.protocol import (
     ResponseCreate,
     ResponseCreated,
     ResponseDone,
+    ResponseParams,
     ServerEvent,
     SessionConfig,
     SessionUpdate,
@@ -270,7 +271,7 @@ class World:
         ops = ["tool", "late", "app_text", "noise_error", "reconnect" if not self.connected else "disconnect"]
         if self.approval_mode != "none":
             ops += ["approve", "reject", "decide_again"]
-        ops += ["progress", "wait", "handoff"]
+        ops += ["progress", "wait", "handoff", "guardrail"]
         if self.connected:
             ops += ["deliver", "deliver", "deliver", "process", "generate", "generate", "speech", "dup"]
             ops += ["tick", "swallow"]
@@ -302,6 +303,11 @@ class World:
             call_id = self.data.draw(st.sampled_from(running))
             self.progress_notes += 1
             self.apply(engine.say_progress(call_id, "still checking", self.h.now))
+        elif op == "guardrail":  # an output guardrail stops what is being said, a replacement follows
+            say = ResponseParams(instructions="Say exactly this: sorry.")
+            target = self.data.draw(st.sampled_from(["r_none", *sorted(self.client_active)]), label="stopped")
+            self.app_requests += 1
+            self.apply(engine.stop_output(target, f"{target}_m", 3, self.h.now, replacement=say))
         elif op == "handoff":
             self.agent = f"agent {next(self.ids)}"
             self.apply(engine.update_session(SessionConfig(instructions=self.agent), self.h.now))

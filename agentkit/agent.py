@@ -31,7 +31,7 @@ TurnDetectionSetting = TurnDetection | Literal["server_vad", "semantic_vad", "ma
 _NO_ENDPOINT = (
     "no Realtime endpoint: pass one to agent.connect(endpoint=...), or set AZURE_OPENAI_ENDPOINT and "
     "AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or sign in for Entra ID), or set "
-    "OPENAI_API_KEY. For an offline run, start agentkit's local server and use Endpoint.custom(server.url())."
+    "OPENAI_API_KEY. For an offline run, start agentkit's local server and use server.endpoint()."
 )
 
 

@@ -45,7 +45,7 @@ async def endpoint_or_local_server(
             f"No AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY set: using agentkit's local Realtime server "
             f"at {server.ws_url} (offline, a keyword-matching model)."
         )
-        yield Endpoint.custom(server.url(), api_key=server.api_key)
+        yield server.endpoint()
 
 
 def describe(endpoint: Endpoint) -> str:

@@ -130,7 +130,7 @@ async def _serve(target: Agent | Relay, args: argparse.Namespace) -> None:
     from agentkit.testing import LocalRealtimeServer
 
     async with LocalRealtimeServer() as upstream:
-        endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
+        endpoint = upstream.endpoint()
         await _serve_relay(_relay(target, args, endpoint), args)
 
 

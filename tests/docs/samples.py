@@ -6,6 +6,10 @@ on the site) may change how it runs:
 - `<!-- sample: not-run: REASON -->` skips it; the reason is required and shown as the skip reason.
 - `<!-- sample: replace `OLD` with `NEW`: REASON -->` runs it with OLD swapped for NEW (a sample
   that needs Azure credentials runs against the local server this way). Several may be stacked.
+- `<!-- sample: needs-env: NAME NAME ...: REASON -->` declares the environment variables the reader
+  sets before running it (the page must name each one in the text above the sample). Only those
+  are set, pointing at the local server; every other sample runs with no Azure or OpenAI variables,
+  as a reader who copies it into a fresh shell does.
 
 A fenced block with `title="Output"` right after a sample holds the exact text the sample prints.
 """
@@ -26,6 +30,19 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,}|~{3,})\s*(?P<info>.*)$")
 _MARKER = re.compile(r"^\s*<!--\s*sample:\s*(?P<body>.*?)\s*-->\s*$")
 _REPLACE = re.compile(r"^replace `(?P<old>[^`]+)` with `(?P<new>[^`]*)`:\s*(?P<reason>.+)$")
 _NOT_RUN = re.compile(r"^not-run:\s*(?P<reason>.+)$")
+_NEEDS_ENV = re.compile(r"^needs-env:\s*(?P<names>[A-Z0-9_ ]+):\s*(?P<reason>.+)$")
+ENV_NAMES = frozenset(
+    {
+        "AZURE_OPENAI_ENDPOINT",
+        "AZURE_OPENAI_DEPLOYMENT_NAME",
+        "AZURE_OPENAI_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_API_VERSION",
+    }
+)
+"""What a sample may declare: the variables agentkit reads (`Endpoint.from_env`)."""
+TEXT_WINDOW_LINES = 40
+"""How far above a sample the page must name each variable it needs."""
 MIN_REASON_WORDS = 3
 
 
@@ -52,6 +69,8 @@ class Sample:
     skip_reason: str | None = None
     expected_output: str | None = None
     reasons: tuple[str, ...] = field(default=())
+    needs_env: tuple[str, ...] = ()
+    """Environment variables the reader sets first (declared with `needs-env`)."""
 
     @property
     def id(self) -> str:
@@ -117,8 +136,15 @@ def samples_of(page: str, text: str) -> list[Sample]:
             gap = text.splitlines()[closing + 1 : following.start_line - 1]
             if all(not line.strip() for line in gap):
                 expected = following.code
-        sample = Sample(page, fence.start_line, fence.code, expected_output=expected)
-        found.append(_with_marker(sample, fence))
+        sample = _with_marker(Sample(page, fence.start_line, fence.code, expected_output=expected), fence)
+        window = text.splitlines()[max(0, fence.start_line - 1 - TEXT_WINDOW_LINES) : fence.start_line]
+        above = "\n".join(line for line in window if not _MARKER.match(line))  # the reader's text only
+        unsaid = [name for name in sample.needs_env if name not in above]
+        if unsaid:
+            raise SampleMarkerError(
+                f"{sample.id}: the sample needs {', '.join(unsaid)}, which the text above it does not name"
+            )
+        found.append(sample)
     return found
 
 
@@ -128,8 +154,16 @@ def _with_marker(sample: Sample, fence: Fence) -> Sample:
     replacements: list[tuple[str, str]] = []
     reasons: list[str] = []
     skip: str | None = None
+    needs: list[str] = []
     for directive in fence.markers:
-        if (match := _NOT_RUN.match(directive)) is not None:
+        if (match := _NEEDS_ENV.match(directive)) is not None:
+            names = match["names"].split()
+            unknown = sorted(set(names) - ENV_NAMES)
+            if unknown:
+                raise SampleMarkerError(f"{sample.id}: needs-env names unknown variables {unknown}")
+            needs.extend(names)
+            reasons.append(match["reason"])
+        elif (match := _NOT_RUN.match(directive)) is not None:
             skip = match["reason"]
             reasons.append(skip)
         elif (match := _REPLACE.match(directive)) is not None:
@@ -148,6 +182,7 @@ def _with_marker(sample: Sample, fence: Fence) -> Sample:
         skip,
         sample.expected_output,
         tuple(reasons),
+        tuple(needs),
     )
 
 

@@ -1,13 +1,15 @@
 """Runs every Python sample in `docs/` and README.md against agentkit's local Realtime server, so
 the docs cannot rot.
 
-Each sample runs in a fresh module with the environment a reader would have set up: the Azure and
-OpenAI variables point at a local server (which accepts the key `local-key` and the Entra token of
-`local_credential`). Samples that start their own server simply ignore it.
+Each sample runs in a fresh module, as a reader runs it in a fresh shell: with no Azure or OpenAI
+variables at all, unless the sample declares the ones its page tells the reader to set
+(`<!-- sample: needs-env: ... -->`); only those are set, pointing at a local server that stands in
+for the service (it accepts the key `local-key` and the Entra token of `local_credential`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import types
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from agentkit.connection import Endpoint
 from agentkit.testing import LocalRealtimeServer
 from tests.docs.samples import ROOT_PAGES, Sample, all_samples
 
@@ -49,19 +52,33 @@ def local_server() -> Iterator[LocalRealtimeServer]:
         yield server
 
 
+STAND_INS = {
+    "AZURE_OPENAI_DEPLOYMENT_NAME": lambda server: "gpt-realtime",
+    "AZURE_OPENAI_ENDPOINT": lambda server: server.http_url,
+    "AZURE_OPENAI_API_KEY": lambda server: LOCAL_KEY,
+    "OPENAI_API_KEY": lambda server: LOCAL_KEY,
+    "OPENAI_API_VERSION": lambda server: "2024-10-01-preview",
+}
+"""What each declarable variable is set to: the local server, standing in for the service."""
+
+
 @pytest.fixture
 def sample_env(
     local_server: LocalRealtimeServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> LocalRealtimeServer:
-    for name in ("OPENAI_API_VERSION", "OPENAI_REALTIME_MODEL", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", local_server.http_url)
-    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT_NAME", "gpt-realtime")
-    monkeypatch.setenv("AZURE_OPENAI_API_KEY", LOCAL_KEY)
-    monkeypatch.setenv("OPENAI_API_KEY", LOCAL_KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", f"{local_server.http_url}/v1")
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "OPENAI_")):
+            monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return local_server
+
+
+def declare_env(sample: Sample, server: LocalRealtimeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set what the sample's page told the reader to set, and nothing else."""
+    for name in sample.needs_env:
+        monkeypatch.setenv(name, STAND_INS[name](server))
+    if "OPENAI_API_KEY" in sample.needs_env:  # the service itself is out of reach: the stand-in's URL
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{server.http_url}/v1")
 
 
 def _run(sample: Sample) -> None:
@@ -81,10 +98,14 @@ def _normalized(text: str) -> str:
 @pytest.mark.timeout(SAMPLE_TIMEOUT_S)
 @pytest.mark.parametrize("sample", SAMPLES, ids=[sample.id for sample in SAMPLES])
 def test_sample_runs(
-    sample: Sample, sample_env: LocalRealtimeServer, capsys: pytest.CaptureFixture[str]
+    sample: Sample,
+    sample_env: LocalRealtimeServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     if sample.skip_reason is not None:
         pytest.skip(f"not run: {sample.skip_reason}")
+    declare_env(sample, sample_env, monkeypatch)
     _run(sample)
     printed = capsys.readouterr().out
     if sample.expected_output is not None:
@@ -102,3 +123,8 @@ def test_docs_have_samples() -> None:
 def test_root_pages_samples_run_too(page: str) -> None:
     """README's first agent is collected and run like any docs sample, not skipped."""
     assert any(sample.page == page and sample.skip_reason is None for sample in SAMPLES)
+
+
+def test_undeclared_samples_run_with_no_endpoint_in_the_environment(sample_env: LocalRealtimeServer) -> None:
+    assert not [name for name in os.environ if name.startswith(("AZURE_", "OPENAI_"))]
+    assert Endpoint.from_env() is None

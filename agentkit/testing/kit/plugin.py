@@ -58,6 +58,8 @@ def agentkit_agent() -> Agent:
 
 @pytest.fixture
 def agentkit_tool_mocks() -> ToolMocks:
+    """Tool replacements for this test, installed into `agentkit_session` (and any session you
+    `install` them into)."""
     from agentkit.testing.kit import ToolMocks
 
     return ToolMocks()
@@ -76,6 +78,7 @@ async def agentkit_session(
 
 @pytest.fixture
 def agentkit_caller(agentkit_session: Session) -> Caller:
+    """A simulated caller on `agentkit_session`: `says`, `speaks`, `run(script)`, `turns`."""
     from agentkit.testing.kit import Caller
 
     return Caller(agentkit_session)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentkit.testing.timing import TimingName
+
+_TIMING_LINES = {
+    "fast": "fast (answers at once; --timing realistic for think time and speech at speaking rate)",
+    "realistic": "realistic (0.6 s to think, speech at speaking rate; a second response.create "
+    "during an answer gets conversation_already_has_active_response)",
+}
 
 
 def register(subparsers: Any) -> None:
@@ -21,6 +30,13 @@ def register(subparsers: Any) -> None:
         "--api-key",
         default=None,
         help="require this key (api-key header, Bearer token or api-key query parameter); default: no auth",
+    )
+    parser.add_argument(
+        "--timing",
+        choices=("fast", "realistic"),
+        default="fast",
+        help="fast (default: answers at once) or realistic (think time, speech at speaking rate, "
+        "responses that stay active long enough to collide)",
     )
     parser.set_defaults(handler=run)
 
@@ -42,18 +58,18 @@ def run(args: argparse.Namespace) -> int:
     exit_codes: list[int] = []
 
     async def main() -> None:
-        exit_codes.append(await _serve(args.host, args.port, args.api_key))
+        exit_codes.append(await _serve(args.host, args.port, args.api_key, args.timing))
 
     run_until_signalled(main)
     return exit_codes[0] if exit_codes else 0  # no code: stopped by a signal, a normal end
 
 
-async def _serve(host: str, port: int, api_key: str | None) -> int:
+async def _serve(host: str, port: int, api_key: str | None, timing: TimingName = "fast") -> int:
     import anyio
 
     from agentkit.testing.server import LocalRealtimeServer
 
-    server = LocalRealtimeServer(api_key=api_key, host=host, port=port)
+    server = LocalRealtimeServer(api_key=api_key, host=host, port=port, timing=timing)
     try:
         await server.start()
     except OSError as exc:  # port taken, unknown host, no permission: say so instead of a traceback
@@ -66,6 +82,7 @@ async def _serve(host: str, port: int, api_key: str | None) -> int:
             print(f"{name:<14} {url}", flush=True)
         print(f"{'endpoint':<14} {server.http_url}", flush=True)
         print(f"hearing: {_hearing()}", flush=True)
+        print(f"timing: {_TIMING_LINES[timing]}", flush=True)
         print("auth: " + ("api key required" if api_key else "none") + "; Ctrl-C stops", flush=True)
         await anyio.sleep_forever()
     finally:

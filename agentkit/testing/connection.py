@@ -556,7 +556,7 @@ class ServerConnection:
             for event in active.stream.events():
                 delay = 0.0
                 if isinstance(event, DELTA_EVENTS):
-                    delay = timing.first_delta_delay if first_delta else timing.delta_delay
+                    delay = timing.delay_before(event, first=first_delta)
                     first_delta = False
                 await self.send(event, delay, active.cancelled)
                 if isinstance(event, ResponseCreated):

@@ -29,7 +29,7 @@ from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
-from agentkit.testing.timing import Timing
+from agentkit.testing.timing import Timing, TimingName
 
 logger = logging.getLogger("agentkit.testing.server")
 
@@ -52,7 +52,9 @@ class LocalRealtimeServer:
     """A local Realtime server. Use as `async with LocalRealtimeServer() as server:`.
 
     Every URL form of the real services works (see `url()`); the path picks the dialect. State is per
-    connection. `model`, `timing` and `faults` may be replaced while the server runs.
+    connection. `model`, `timing` and `faults` may be replaced while the server runs. `timing` is a
+    `Timing`, or `"fast"` (the default: no delays) or `"realistic"` (think time, answers streamed at
+    speaking rate, so a second `response.create` meets an active response, as on the real service).
     `record_timeline` keeps a timestamp per frame on each connection (`connection.timeline`, for benchmarks).
 
     Input audio made with `spoken()` is heard exactly as its text (`transcribe` replaces that path);
@@ -68,7 +70,7 @@ class LocalRealtimeServer:
         model: RealtimeModel | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        timing: Timing | None = None,
+        timing: Timing | TimingName | None = None,
         faults: Faults | None = None,
         synthesize: Synthesizer | None = None,
         transcribe: Callable[[bytes], str | None] | None = None,
@@ -77,7 +79,7 @@ class LocalRealtimeServer:
     ) -> None:
         self.api_key = api_key
         self.model: RealtimeModel = model if model is not None else _default_model()
-        self.timing = timing or Timing()
+        self.timing = Timing.named(timing) if isinstance(timing, str) else timing or Timing()
         self.faults = faults or Faults()
         self.host = host
         self.connections: list[ServerConnection] = []

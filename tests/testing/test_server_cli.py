@@ -14,18 +14,21 @@ from websockets.asyncio.client import connect
 from agentkit.cli import build_parser
 
 pytestmark = pytest.mark.anyio
+REALISTIC = ("--timing", "realistic")
 
 
 def test_the_command_is_registered() -> None:
     args = build_parser().parse_args(["local-server", "--port", "0", "--api-key", "k"])
     assert args.port == 0
     assert args.api_key == "k"
+    assert args.timing == "fast"
     assert callable(args.handler)
+    assert build_parser().parse_args(["local-server", "--timing", "realistic"]).timing == "realistic"
 
 
 async def test_local_server_command_serves_until_interrupted() -> None:
     process = await anyio.open_process(
-        [sys.executable, "-m", "agentkit", "local-server", "--port", "0", "--api-key", "cli-key"],
+        [sys.executable, "-m", "agentkit", "local-server", "--port", "0", "--api-key", "cli-key", *REALISTIC],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -40,6 +43,7 @@ async def test_local_server_command_serves_until_interrupted() -> None:
         assert set(urls) == {"openai-ga", "azure-ga", "azure-preview", "endpoint"}
         assert "/openai/realtime?api-version=" in urls["azure-preview"]
         assert lines[4] == "hearing: real speech, offline (pocketsphinx, biased to each session's tools)"
+        assert lines[5].startswith("timing: realistic (0.6 s to think, speech at speaking rate;")
         assert "cli-key" not in buffer.decode()
         async with connect(urls["openai-ga"], additional_headers={"api-key": "cli-key"}) as websocket:
             with anyio.fail_after(5):

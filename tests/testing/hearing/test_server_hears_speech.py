@@ -15,7 +15,7 @@ from agentkit import TurnDone
 from agentkit.protocol import SessionConfig
 from agentkit.testing import Faults, LocalRealtimeServer, Timing, spoken
 from agentkit.testing.connection import Services
-from agentkit.testing.hearing import SphinxRecogniser, Vocabulary
+from agentkit.testing.hearing import SphinxRecogniser, Vocabulary, vocabulary_of
 from agentkit.testing.models import ScriptedModel
 from agentkit.testing.speech import espeak_speech, silence
 from examples.customer_service.bot import build_agent
@@ -113,8 +113,10 @@ def test_recognition_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    heard = SphinxRecogniser(bias=False).transcribe(espeak_speech("yes"), Vocabulary())
-    assert heard is not None
+    speech = espeak_speech("yes please go ahead")
+    assert SphinxRecogniser(bias=False).transcribe(speech, Vocabulary()) is not None
+    biased = SphinxRecogniser().transcribe(speech, vocabulary_of("Refunds need a yes.", None))
+    assert biased is not None, "building the biased model reads only what the wheel holds"
 
 
 class Broken:

@@ -33,6 +33,7 @@ from agentkit.engine import (
 from agentkit.guardrails import GuardrailTripped
 from agentkit.handoffs import HandedOff
 from agentkit.session import EventsDropped, ToolProgress
+from agentkit.transfer import TransferredToPerson
 
 _MAX_SHOWN = 100
 """Longest arguments or error text shown for a call, in characters."""
@@ -133,6 +134,9 @@ class ChatView:
         elif isinstance(event, ApprovalDecided):
             mark = "▶" if event.verdict == "approved" else "■"
             self.note(f"{mark} {event.name}: {event.verdict.replace('_', ' ')}")
+        elif isinstance(event, TransferredToPerson):
+            outcome = "handed to a person" if event.accepted else "no person available"
+            self.note(f"☎ {outcome}: {event.summary.reason}")
         elif isinstance(event, GuardrailTripped):
             self.note(f"⛔ {event.guardrail} {event.action}: {event.reason}")
         elif isinstance(event, ToolProgress):

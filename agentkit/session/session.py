@@ -207,6 +207,16 @@ class Session:
             raise RuntimeError("restore the conversation before opening the session")
         self._engine.restore(entries)
 
+    def emit(self, event: AppEvent) -> None:
+        """Publish an application event from a built-in tool or a plugin (observers and tracing see
+        it too), as if the session had produced it."""
+        if not self.closed:
+            self._emit(event)
+
+    def now(self) -> float:
+        """The session's clock (`time` of its events)."""
+        return self._clock()
+
     def history(self) -> dict[str, Any]:
         """The conversation so far as a JSON-ready document (`agentkit.history`): messages as heard,
         calls with their outputs, and the agent speaking now. Pass it to `agent.connect(history=...)`

@@ -48,6 +48,7 @@ from agentkit.handoffs import HandedOff
 from agentkit.observer import SessionInfo
 from agentkit.tracing import attributes as attr
 from agentkit.tracing.metrics import Instruments
+from agentkit.transfer import TransferredToPerson
 
 __all__ = ["TracingObserver"]
 
@@ -126,6 +127,7 @@ class TracingObserver:
             ApprovalDecided: self._approval_decided,
             HandedOff: self._handed_off,
             GuardrailTripped: self._guardrail_tripped,
+            TransferredToPerson: self._transferred,
         }
 
     # -- the observer hooks ---------------------------------------------------------------------
@@ -414,6 +416,15 @@ class TracingObserver:
         if self.record_content:
             event_attributes["agentkit.guardrail.reason"] = event.reason
         self._record_event("guardrail_tripped", event.time, event_attributes)
+
+    def _transferred(self, event: TransferredToPerson) -> None:
+        event_attributes: attr.Attributes = {
+            attr.TOOL_CALL_ID: event.call_id,
+            "agentkit.transfer.accepted": event.accepted,
+        }
+        if self.record_content:
+            event_attributes["agentkit.transfer.reason"] = event.summary.reason
+        self._record_event("transfer_to_person", event.time, event_attributes)
 
     # -- errors and connections -----------------------------------------------------------------
 

@@ -4,6 +4,7 @@ and a guardrail that raises fails closed with every call still answered once."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import anyio
@@ -18,6 +19,8 @@ from tests.session.helpers import DIALECTS, endpoint_for, local_server, of_type,
 pytestmark = pytest.mark.anyio
 
 CARD = "4111 1111 1111 1111"
+_CARD_START = re.compile(r"\b4111\b")
+"""The card's first group on its own (random event ids are hex, so they never match)."""
 
 
 @tool
@@ -46,15 +49,16 @@ async def test_a_card_number_is_never_read_out(dialect: Dialect, modality: str) 
         shown = "".join(e.delta for e in events._buffer if isinstance(e, (TextDelta, TranscriptDelta)))
         trips = [e for e in events._buffer if isinstance(e, GuardrailTripped)]
         assert [(t.guardrail, t.kind, t.action) for t in trips] == [("no_card_numbers", "output", "stopped")]
-        assert "1111" not in shown
+        assert not _CARD_START.search(shown)
         leaks = [
-            (e.kind, getattr(getattr(e, "item", None), "type", None))
+            e.kind
             for e in wire._buffer
-            if "1111" in e.model_dump_json() and "function_call" not in e.model_dump_json()
+            if _CARD_START.search(e.model_dump_json()) and "function_call_output" not in e.model_dump_json()
         ]  # tool traffic is the relay policy's to hide
         assert leaks == [], "the relay's stream never carries it"
-        assert "1111" not in turn.text
-        assert "1111" not in str(history["entries"][-1:])
+        assert not _CARD_START.search(turn.text)
+        said = [entry["text"] for entry in history["entries"] if entry.get("role") == "assistant"]
+        assert not _CARD_START.search(" ".join(said)), "what was stopped is not kept"
         assert "can't read card numbers aloud" in turn.text, "the replacement line is said"
         assert of_type(server.connections[0].received, ResponseCancel), "the response was cancelled"
 

@@ -92,6 +92,7 @@ async def test_a_spoken_script_with_a_follow_up_that_reacts_to_the_answer(agentk
     expect(turns[1]).succeeded("start_refund", order_id="A-1001", confirm=True)
 
 
+@pytest.mark.agentkit_offline
 @pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)"
 )
@@ -107,6 +108,7 @@ async def test_a_caller_heard_by_the_speech_recogniser(
 # -- the model's calls, scripted: what the bot's tools answer through agentkit ----------------------
 
 
+@pytest.mark.agentkit_offline
 @pytest.mark.parametrize(
     ("call", "status", "output"),
     [

@@ -22,10 +22,11 @@ from agentkit.connection import Endpoint
 from agentkit.engine import Turn
 from agentkit.testing.kit.assertions import TurnAssertionError, format_turns
 
-NO_CREDENTIALS = (
-    "no model to judge with: set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT_NAME (with "
-    "AZURE_OPENAI_API_KEY, or az login), or OPENAI_API_KEY, to check rubrics with a real model"
+MODEL_VARIABLES = (
+    "set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or az "
+    "login), or OPENAI_API_KEY"
 )
+NO_CREDENTIALS = f"no model to judge with: {MODEL_VARIABLES}, to check rubrics with a real model"
 
 INSTRUCTIONS = """\
 You are a strict, fair judge of a customer conversation with a voice or chat agent. You get a rubric \

@@ -8,10 +8,15 @@ Fixtures (all named `agentkit_*`, so they meet no project's own):
 - `agentkit_model`: override it to give the server a model (default: the keyword model).
 - `agentkit_agent`: override it to return your `Agent`; the session fixtures need it.
 - `agentkit_tool_mocks`: a fresh `ToolMocks`, installed into `agentkit_session`.
-- `agentkit_session`: an open `Session` of `agentkit_agent` on `agentkit_server` (async: mark the
+- `agentkit_endpoint`: where sessions connect: the local server, or with `--agentkit-live` the model
+  the environment names (AZURE_OPENAI_ENDPOINT / OPENAI_API_KEY; tests skip, saying so, without one).
+- `agentkit_session`: an open `Session` of `agentkit_agent` at `agentkit_endpoint` (async: mark the
   test `@pytest.mark.anyio`).
 - `agentkit_caller`: a `Caller` on that session, for multi-turn scripts.
 - `agentkit_judge`: a `Judge` when model credentials are set; otherwise the test is skipped, saying so.
+
+`--agentkit-live` runs the same conversations against a real model (a nightly job, say); tests that
+script the local server or inject its faults are marked `@pytest.mark.agentkit_offline` and skipped.
 
 Importing this module costs almost nothing: agentkit itself loads when a fixture is first used.
 `-p no:agentkit` turns the plugin off.
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from agentkit import Agent, Session
+    from agentkit import Agent, Endpoint, Session
     from agentkit.testing import LocalRealtimeServer, RealtimeModel
     from agentkit.testing.kit import Caller, Judge, ToolMocks
 
@@ -33,6 +38,37 @@ NO_AGENT = (
     "the agentkit_session fixture needs your agent: define a fixture named `agentkit_agent` (in "
     "conftest.py or the test module) that returns the Agent to test"
 )
+
+
+LIVE_OPTION = "--agentkit-live"
+OFFLINE_MARK = "agentkit_offline"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        LIVE_OPTION,
+        action="store_true",
+        default=False,
+        help="run agentkit_session against the model the environment names (AZURE_OPENAI_ENDPOINT or "
+        "OPENAI_API_KEY) instead of agentkit's local server; tests marked agentkit_offline are skipped",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{OFFLINE_MARK}: needs agentkit's local server (a scripted model, faults); "
+        f"skipped with {LIVE_OPTION}",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption(LIVE_OPTION):
+        return
+    skip = pytest.mark.skip(reason=f"{OFFLINE_MARK}: runs on the local server only, not with {LIVE_OPTION}")
+    for item in items:
+        if item.get_closest_marker(OFFLINE_MARK) is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -66,11 +102,26 @@ def agentkit_tool_mocks() -> ToolMocks:
 
 
 @pytest.fixture
+def agentkit_endpoint(request: pytest.FixtureRequest) -> Endpoint:
+    """The local server's endpoint; with `--agentkit-live`, the model the environment names."""
+    if not request.config.getoption(LIVE_OPTION):
+        server: LocalRealtimeServer = request.getfixturevalue("agentkit_server")
+        return server.endpoint()
+    from agentkit.connection import Endpoint
+    from agentkit.testing.kit.judge import MODEL_VARIABLES
+
+    endpoint = Endpoint.from_env()
+    if endpoint is None:
+        pytest.skip(f"{LIVE_OPTION}: no model to talk to: {MODEL_VARIABLES}")
+    return endpoint
+
+
+@pytest.fixture
 async def agentkit_session(
-    agentkit_agent: Agent, agentkit_server: LocalRealtimeServer, agentkit_tool_mocks: ToolMocks
+    agentkit_agent: Agent, agentkit_endpoint: Endpoint, agentkit_tool_mocks: ToolMocks
 ) -> AsyncIterator[Session]:
-    """An open session of `agentkit_agent` on the local server, with the test's tool mocks."""
-    session = agentkit_agent.connect(agentkit_server.endpoint())
+    """An open session of `agentkit_agent` at `agentkit_endpoint`, with the test's tool mocks."""
+    session = agentkit_agent.connect(agentkit_endpoint)
     agentkit_tool_mocks.install(session)
     async with session:
         yield session

@@ -80,6 +80,7 @@ async def test_a_mock_can_raise_take_the_context_and_be_replaced_mid_conversatio
     assert [c["order_id"] for c in agentkit_tool_mocks.calls("cancel_order")] == ["A-1001", "A-1002"]
 
 
+@pytest.mark.agentkit_offline
 async def test_a_mocked_tool_still_validates_the_models_arguments(
     agentkit_server: LocalRealtimeServer, agentkit_caller: Caller, agentkit_tool_mocks: ToolMocks
 ) -> None:

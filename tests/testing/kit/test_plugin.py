@@ -10,6 +10,7 @@ import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from agentkit.testing import LocalRealtimeServer
 from agentkit.testing.kit.judge import NO_CREDENTIALS
 from agentkit.testing.kit.plugin import NO_AGENT
 
@@ -72,12 +73,12 @@ def docs_pytest_module() -> str:
     return text[start : text.index("```", start)]
 
 
-def run_pytest(folder: Path) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_", "PYTEST_"))}
+def run_pytest(folder: Path, *options: str, env: dict[str, str] | None = None) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_", "PYTEST_"))}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-rs", "-p", "no:cacheprovider", str(folder)],
+        [sys.executable, "-m", "pytest", "-rs", "-p", "no:cacheprovider", *options, str(folder)],
         cwd=folder,
-        env=env,
+        env={**clean, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -106,3 +107,52 @@ def test_a_users_project_gets_the_fixtures_and_readable_failures(tmp_path: Path)
     assert "def no_tool_called" not in out, "the kit's own frames are hidden from the traceback"
     assert NO_CREDENTIALS in " ".join(out.split())
     assert NO_AGENT in " ".join(out.split())
+
+
+LIVE_TESTS = '''
+import pytest
+
+from agentkit import Agent, tool
+from agentkit.testing.kit import expect
+
+
+@tool
+def lookup_order(order_id: str) -> dict:
+    """Look up an order.
+
+    Args:
+        order_id: The order id, like A-1001.
+    """
+    return {"order_id": order_id, "status": "shipped"}
+
+
+@pytest.fixture
+def agentkit_agent():
+    return Agent("shop", tools=[lookup_order], output_modalities=["text"])
+
+
+@pytest.mark.anyio
+async def test_an_order_is_looked_up(agentkit_caller):
+    turn = await agentkit_caller.says("Where is my order A-1001?")
+    expect(turn).called("lookup_order", order_id="A-1001")
+
+
+@pytest.mark.agentkit_offline
+def test_needs_the_local_server(agentkit_server):
+    assert agentkit_server.port
+'''
+
+
+def test_live_mode_talks_to_the_model_the_environment_names(tmp_path: Path) -> None:
+    (tmp_path / "test_live.py").write_text(textwrap.dedent(LIVE_TESTS))
+    offline = run_pytest(tmp_path, "--agentkit-live")
+    assert "2 skipped" in offline, offline
+    assert "--agentkit-live: no model to talk to: set AZURE_OPENAI_ENDPOINT" in " ".join(offline.split())
+    assert "agentkit_offline: runs on the local server only" in offline
+
+    with LocalRealtimeServer(api_key="live-key").running_in_thread() as service:
+        env = {"OPENAI_API_KEY": "live-key", "OPENAI_BASE_URL": f"{service.http_url}/v1"}
+        live = run_pytest(tmp_path, "--agentkit-live", env=env)
+        assert "1 passed, 1 skipped" in live, live
+        assert len(service.connections) == 1, "the session went to the named service"
+    assert "2 passed" in run_pytest(tmp_path), "without the option both run on the local server"

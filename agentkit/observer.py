@@ -31,6 +31,9 @@ class SessionInfo:
     dialect: Dialect
     server_session_id: str | None = None
     """The id from the server's `session.created`, when one arrived."""
+    connecting_since: float | None = None
+    """When opening the connection began (the session's clock): the handshake and `session.created`
+    took from then until `session_started`."""
 
 
 @runtime_checkable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -19,6 +20,18 @@ def read_asset(name: str) -> tuple[bytes, str]:
     """The bytes and content type of one page file; `KeyError` for any name not in `PAGE_ASSETS`."""
     content_type = PAGE_ASSETS[name]
     return (STATIC_DIR / name).read_bytes(), content_type
+
+
+DEFAULT_TITLE = "Voice agent"
+"""The page's title as shipped; `titled_page` puts the agent's name in its place."""
+
+
+def titled_page(name: str) -> bytes:
+    """index.html with the agent's name (escaped) as its title and heading."""
+    html = read_asset("index.html")[0].decode("utf-8")
+    title = escape(name.strip() or DEFAULT_TITLE)
+    html = html.replace(f"<title>{DEFAULT_TITLE}</title>", f"<title>{title}</title>", 1)
+    return html.replace(f"<h1>{DEFAULT_TITLE}</h1>", f"<h1>{title}</h1>", 1).encode("utf-8")
 
 
 PAGE_ROUTES: dict[str, str] = {

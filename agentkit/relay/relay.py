@@ -18,7 +18,7 @@ from agentkit.agent import AGENT_DEPS, Agent
 from agentkit.connection import Endpoint
 from agentkit.relay.admission import Admission, Admitted
 from agentkit.relay.asgi import RelayApp
-from agentkit.relay.assets import PAGE_ROUTES, read_asset
+from agentkit.relay.assets import PAGE_ASSETS, PAGE_ROUTES, read_asset, titled_page
 from agentkit.relay.auth import ClientAuth, authenticate
 from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
@@ -104,6 +104,8 @@ class Relay:
     def page(self, path: str) -> tuple[bytes, str] | None:
         """The body and content type of a page file at `path`, or None when there is none."""
         name = PAGE_ROUTES.get(path) if self.serve_page else None
+        if name == "index.html":  # titled with the agent's name, as a person expects of the tab
+            return titled_page(self.agent.name), PAGE_ASSETS[name]
         return read_asset(name) if name is not None else None
 
     # -- connections -----------------------------------------------------------------------------

@@ -172,6 +172,7 @@ class Session:
         self._connection_done = anyio.Event()
         self._fatal: ErrorDetail | None = None
         self._entered = False
+        self._connecting_since: float | None = None
         self._closing = False
         self._failure: BaseException | None = None
         self._audio_chunk = audio.bytes_for_ms(_AUDIO_CHUNK_MS, agent.input_audio_format or "pcm16")
@@ -245,6 +246,7 @@ class Session:
         if self._entered:
             raise RuntimeError("a Session can be opened only once; call agent.connect() again")
         self._entered = True
+        self._connecting_since = self._clock()
         connection, first = await self._open()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
@@ -742,6 +744,7 @@ class Session:
             session_id=self.id,
             dialect=self.endpoint.dialect,
             server_session_id=self.server_session_id,
+            connecting_since=self._connecting_since,
         )
 
     def _log_error(self, event: ErrorReported) -> None:

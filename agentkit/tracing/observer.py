@@ -86,7 +86,8 @@ class TracingObserver:
     """Traces one session at a time: pass a new one to each `agent.connect(..., observer=...)`, or
     the class itself as `Agent(observers=[TracingObserver])`, which makes one per session.
 
-    `record_content=True` also records tool arguments and results, which may hold personal data.
+    `record_content=True` also records what the user said and tool arguments and results, which may
+    hold personal data.
     Providers default to the global ones set through `opentelemetry.trace` / `opentelemetry.metrics`.
     """
 
@@ -140,7 +141,9 @@ class TracingObserver:
         self._turn_count = 0
         self._offset_ns = None
         self._anchor(now)
-        started = self._connected_at if self._connected_at is not None else now
+        started = next(
+            (t for t in (info.connecting_since, self._connected_at) if t is not None and t <= now), now
+        )
         span = self._tracer.start_span(
             f"connect {info.agent_name}", kind=SpanKind.CLIENT, start_time=self._ns(started)
         )
@@ -228,6 +231,8 @@ class TracingObserver:
             span.set_attribute(attr.TURN_INTERRUPTED, done.interrupted)
             span.set_attribute(attr.TURN_RESPONSES, len(done.response_ids))
             span.set_attribute(attr.TURN_TOOL_CALLS, len(done.tool_calls))
+            if self.record_content and done.user_input:
+                span.set_attribute(attr.TURN_USER_INPUT, done.user_input)
             if turn.first_audio is not None:
                 span.set_attribute(attr.TIME_TO_FIRST_AUDIO, _ms(turn.first_audio - turn.started))
             if turn.first_text is not None:

@@ -48,8 +48,9 @@ def render_svg(panels: Sequence[Panel]) -> str:
     y = PAD
     parts.append(_legend(y))
     y += LEGEND_HEIGHT
+    longest_ns = max((panel.duration_ns for panel in panels), default=0)
     for panel in panels:
-        y = _panel(parts, panel, y)
+        y = _panel(parts, panel, y, longest_ns)
         y += PANEL_GAP
     height = y
     return (
@@ -83,7 +84,9 @@ def _legend(y: int) -> str:
     return "".join(parts)
 
 
-def _panel(parts: list[str], panel: Panel, y: int) -> int:
+def _panel(parts: list[str], panel: Panel, y: int, scale_ns: int) -> int:
+    """One panel; every panel shares one time scale (`scale_ns` spans the bar area), so a short
+    turn looks short beside a long one."""
     total_ms = panel.duration_ns / 1e6
     parts.append(
         f'<text x="{PAD}" y="{y + 18}" font-size="14" font-weight="bold" fill="#222">'
@@ -92,9 +95,9 @@ def _panel(parts: list[str], panel: Panel, y: int) -> int:
         f"{_clock(panel.start_ns)} · total {_duration(total_ms)}</text>"
     )
     y += TITLE_HEIGHT
-    scale = BAR_WIDTH / panel.duration_ns if panel.duration_ns > 0 else 0.0
+    scale = BAR_WIDTH / scale_ns if scale_ns > 0 else 0.0
     rows_height = ROW_HEIGHT * len(panel.rows)
-    _axis(parts, total_ms, y, rows_height)
+    _axis(parts, scale_ns / 1e6, y, rows_height)
     y += AXIS_HEIGHT
     for index, row in enumerate(panel.rows):
         if index % 2:

@@ -17,6 +17,9 @@ __all__ = ["Marker", "Panel", "Row", "build_panels"]
 
 _FIRST_AUDIO = "agentkit.turn.time_to_first_audio_ms"
 _FIRST_TEXT = "agentkit.turn.time_to_first_text_ms"
+_USER_INPUT = "agentkit.turn.user_input"
+_TITLE_WORDS = 90
+"""Characters of what the user said that a panel's title shows."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,18 @@ class Panel:
 
 def build_panels(spans: Iterable[SpanRecord]) -> list[Panel]:
     """One panel per trace, in order of start. A trace whose spans lost their parent (a partial
-    file) still shows: every span without a parent in the file starts a tree of its own."""
+    file) still shows: every span without a parent in the file starts a tree of its own. A trace
+    with nothing to draw (one instant span and no events, such as the zero-length `connect` span
+    older versions wrote) is left out."""
     by_trace: dict[str, list[SpanRecord]] = defaultdict(list)
     for span in spans:
         by_trace[span.trace_id].append(span)
     panels = [_panel(trace_spans) for trace_spans in by_trace.values()]
-    return sorted(panels, key=lambda panel: panel.start_ns)
+    return sorted((panel for panel in panels if not _empty(panel)), key=lambda panel: panel.start_ns)
+
+
+def _empty(panel: Panel) -> bool:
+    return panel.duration_ns == 0 and all(not row.markers for row in panel.rows)
 
 
 def _panel(spans: list[SpanRecord]) -> Panel:
@@ -87,12 +96,25 @@ def _panel(spans: list[SpanRecord]) -> Panel:
         span, depth = pending.pop()
         rows.append(Row(span, depth, span.start_ns - start, _markers(span, start)))
         pending.extend((child, depth + 1) for child in reversed(children[span.span_id]))
-    return Panel(_title(rows[0].span), start, max(end - start, 0), tuple(rows))
+    return Panel(_title(rows), start, max(end - start, 0), tuple(rows))
 
 
-def _title(root: SpanRecord) -> str:
+def _title(rows: list[Row]) -> str:
+    """A turn by what the user said (recorded with `record_content=True`), else by the tools it
+    called; any other trace by its root span's name."""
+    root = rows[0].span
     number = root.attributes.get("agentkit.turn.number")
-    title = f"Turn {number}: {root.name}" if number is not None else root.name
+    if number is None:
+        return root.name
+    said = root.attributes.get(_USER_INPUT)
+    tools = list(dict.fromkeys(row.span.attributes.get("gen_ai.tool.name") for row in rows[1:]))
+    called = [str(name) for name in tools if name]
+    if isinstance(said, str) and said.strip():
+        words = " ".join(said.split())
+        clipped = words if len(words) <= _TITLE_WORDS else words[: _TITLE_WORDS - 1] + "…"
+        title = f"Turn {number}: “{clipped}”"
+    else:
+        title = f"Turn {number}" + (f": {', '.join(called)}" if called else "")
     if root.attributes.get("agentkit.turn.interrupted") is True:
         title += " (interrupted)"
     return title

@@ -83,6 +83,10 @@ async def test_the_page_talks_to_the_agent_through_the_relay(browser: Any) -> No
             await page.click("#start")  # a user gesture: the audio context may run
             await page.wait_for_function("window.agentkitRelay.state.connected")
             await page.wait_for_function("window.agentkitRelay.state.micActive")
+            assert await page.title() == "shop"  # the agent's name, not "Voice agent"
+            assert await page.locator("#listening").inner_text() in ("Listening", "Hearing you…")
+            # The level meter moves with the fake microphone's speech.
+            await page.wait_for_function("window.agentkitRelay.state.micPeak > 0.05")
 
             # The microphone streams through the relay and the model's VAD hears speech.
             connection = upstream.connections[0]

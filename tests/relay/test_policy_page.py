@@ -140,3 +140,24 @@ def test_frames_shaped_like_the_pages_pass_the_default_policy(frame: dict[str, o
     """The exact shapes app.js sends (captured from the page in headless Chromium)."""
     result = RelayPolicy().check_client_frame(json.dumps(frame))
     assert not isinstance(result, Refusal), result
+
+
+def test_the_page_is_titled_with_the_agents_name_escaped() -> None:
+    from agentkit import Agent
+    from agentkit.relay import Relay
+
+    page = Relay(Agent("Shop <Support> & Co")).page("/")
+    assert page is not None
+    html = page[0].decode("utf-8")
+    assert "<title>Shop &lt;Support&gt; &amp; Co</title>" in html
+    assert "<h1>Shop &lt;Support&gt; &amp; Co</h1>" in html
+    assert "Voice agent" not in html
+    assert page[1] == "text/html; charset=utf-8"
+
+
+def test_the_page_has_a_microphone_level_and_a_listening_indicator() -> None:
+    html = asset_text("index.html")
+    assert '<meter id="level"' in html
+    assert 'id="listening"' in html
+    app = asset_text("app.js")
+    assert "getFloatTimeDomainData" in app

@@ -95,6 +95,7 @@ async def test_a_turn_with_two_parallel_calls_one_failing(telemetry: Telemetry, 
     assert attributes["agentkit.turn.tool_calls"] == 2
     assert attributes["agentkit.turn.time_to_first_text_ms"] > 0
     connect = telemetry.span("connect shop")
+    assert (connect.end_time or 0) > (connect.start_time or 0), "it covers the handshake (it was 0 ms)"
     assert [link.context.span_id for link in turn_span.links] == [span_id(connect)]
     assert {(s.attributes or {}).get("gen_ai.response.id") for s in responses} == set(turn.response_ids)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,13 @@ from tests.tracing.helpers import INFO, T0, call, feed, finished, turn_done, two
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def write_session(path: Path) -> list[SpanRecord]:
+def write_session(path: Path, *, record_content: bool = False) -> list[SpanRecord]:
     """Trace a session into `path`; return what an in-memory exporter saw of the same spans."""
     provider = install_trace_file(path, set_global=False)
     memory = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(memory))
-    observer = TracingObserver(tracer_provider=provider)
-    observer.session_started(INFO, T0 - 1)
+    observer = TracingObserver(tracer_provider=provider, record_content=record_content)
+    observer.session_started(replace(INFO, connecting_since=T0 - 1.25), T0 - 1)
     feed(observer, two_parallel_calls())
     later = T0 + 5
     feed(
@@ -125,10 +126,11 @@ def test_waterfall_orders_each_turn_as_a_tree(tmp_path: Path) -> None:
     titles = [panel.title for panel in panels]
     assert titles == [
         "connect support",
-        "Turn 1: invoke_agent support",
-        "Turn 2: invoke_agent support (interrupted)",
+        "Turn 1: lookup_order, track_parcel",
+        "Turn 2: lookup_order (interrupted)",
         "reconnect support",
     ]
+    assert panels[0].duration_ns == 250_000_000  # the handshake, from when connecting began
     turn = panels[1]
     assert [(row.depth, row.span.name) for row in turn.rows] == [
         (0, "invoke_agent support"),
@@ -147,6 +149,35 @@ def test_waterfall_orders_each_turn_as_a_tree(tmp_path: Path) -> None:
     assert "interrupted" in [m.label for m in interrupted.rows[0].markers]
 
 
+def test_turns_are_labelled_by_what_the_user_said_when_it_was_recorded(tmp_path: Path) -> None:
+    panels = build_panels(write_session(tmp_path / "trace.jsonl", record_content=True))
+    assert [panel.title for panel in panels][1:3] == ["Turn 1: “hi”", "Turn 2: “hi” (interrupted)"]
+
+
+def test_an_instant_span_with_nothing_to_show_draws_no_panel() -> None:
+    """The empty "connect 0.0 ms" panel of traces written before the connect span had a length."""
+    instant = SpanRecord("connect support", "c" * 32, "d" * 16, None, 50, 50)
+    turn = SpanRecord("invoke_agent support", "t" * 32, "u" * 16, None, 60, 90)
+    assert [panel.title for panel in build_panels([instant, turn])] == ["invoke_agent support"]
+
+
+def bar_widths(svg: str) -> dict[str, float]:
+    """Each span's bar width, by span name (from the bar's tooltip)."""
+    widths = {}
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        rect, title = group.find(f"{SVG}rect"), group.find(f"{SVG}title")
+        if rect is not None and title is not None and title.text:
+            widths[title.text.split("  ")[0]] = float(rect.get("width") or 0)
+    return widths
+
+
+def test_every_panel_shares_one_time_scale() -> None:
+    short = SpanRecord("invoke_agent short", "a" * 32, "b" * 16, None, 0, 100_000_000)
+    long = SpanRecord("invoke_agent long", "c" * 32, "d" * 16, None, 200_000_000, 1_200_000_000)
+    widths = bar_widths(render_svg(build_panels([short, long])))
+    assert widths["invoke_agent short"] == pytest.approx(widths["invoke_agent long"] / 10, rel=0.01)
+
+
 def test_waterfall_keeps_spans_whose_parent_is_missing() -> None:
     orphan = SpanRecord("execute_tool x", "t" * 32, "s" * 16, "p" * 16, 10, 20)
     (panel,) = build_panels([orphan])
@@ -158,7 +189,7 @@ def test_svg_is_well_formed_and_shows_labels_durations_and_errors(tmp_path: Path
     svg = render_svg(panels)
     root = ET.fromstring(svg)
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
-    assert "Turn 1: invoke_agent support" in texts
+    assert "Turn 1: lookup_order, track_parcel" in texts
     assert "execute_tool track_parcel" in texts
     assert "300 ms" in texts  # lookup_order ran 0.3 s
     assert "first audio" in texts

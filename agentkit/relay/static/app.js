@@ -32,6 +32,8 @@ const state = {
   status: "idle", // idle | connecting | connected | closed
   connected: false,
   micActive: false,
+  micLevel: 0, // the microphone's loudness now, 0 to 1 (RMS, scaled)
+  micPeak: 0, // the loudest it has been since the microphone started
   userSpeaking: false,
   transcript: [], // {id, role: "user" | "assistant", text, interrupted}
   notices: [], // {callId, label, phase: "started" | "finished", ok}
@@ -62,6 +64,8 @@ const ui = {
   notices: document.getElementById("notices"),
   compose: document.getElementById("compose"),
   message: document.getElementById("message"),
+  listening: document.getElementById("listening"),
+  level: document.getElementById("level"),
 };
 
 let socket = null;
@@ -166,7 +170,7 @@ async function reconnect(withMicrophone) {
 
 // -- microphone --------------------------------------------------------------------------------------
 
-const mic = { stream: null, source: null, node: null, sink: null };
+const mic = { stream: null, source: null, node: null, sink: null, analyser: null, frame: 0 };
 
 async function startMicrophone(context) {
   await context.audioWorklet.addModule(new URL("audio-worklet.js", import.meta.url));
@@ -181,7 +185,38 @@ async function startMicrophone(context) {
   mic.sink = context.createGain();
   mic.sink.gain.value = 0; // the worklet must be pulled by the graph, but nobody wants to hear it
   mic.source.connect(mic.node).connect(mic.sink).connect(context.destination);
+  mic.analyser = context.createAnalyser();
+  mic.analyser.fftSize = 1024;
+  mic.source.connect(mic.analyser);
   state.micActive = true;
+  state.micPeak = 0;
+  showListening();
+  measureLevel();
+}
+
+// The level meter: what the microphone picks up now, so a person sees they are being heard.
+function measureLevel() {
+  if (!mic.analyser) return;
+  const samples = new Float32Array(mic.analyser.fftSize);
+  mic.analyser.getFloatTimeDomainData(samples);
+  let sum = 0;
+  for (const sample of samples) sum += sample * sample;
+  const level = Math.min(1, Math.sqrt(sum / samples.length) * 4);
+  state.micLevel = level;
+  state.micPeak = Math.max(state.micPeak, level);
+  ui.level.value = level;
+  mic.frame = requestAnimationFrame(measureLevel);
+}
+
+// "Listening" while the microphone is on, "Hearing you" while the model detects speech.
+function showListening() {
+  const [key, text] = !state.micActive
+    ? ["off", "Microphone off"]
+    : state.userSpeaking
+      ? ["hearing", "Hearing you…"]
+      : ["listening", "Listening"];
+  ui.listening.dataset.state = key;
+  ui.listening.textContent = text;
 }
 
 function sendAudio(buffer) {
@@ -199,8 +234,13 @@ function stopMicrophone() {
   mic.source?.disconnect();
   mic.node?.disconnect();
   mic.sink?.disconnect();
-  Object.assign(mic, { stream: null, source: null, node: null, sink: null });
+  mic.analyser?.disconnect();
+  cancelAnimationFrame(mic.frame);
+  Object.assign(mic, { stream: null, source: null, node: null, sink: null, analyser: null, frame: 0 });
   state.micActive = false;
+  state.micLevel = 0;
+  ui.level.value = 0;
+  showListening();
 }
 
 function toBase64(buffer) {
@@ -373,10 +413,12 @@ function handle(event) {
       break;
     case "input_audio_buffer.speech_started":
       state.userSpeaking = true;
+      showListening();
       bargeIn();
       break;
     case "input_audio_buffer.speech_stopped":
       state.userSpeaking = false;
+      showListening();
       break;
     case "input_audio_buffer.committed":
       transcriptEntry(event.item_id, "user");

@@ -29,7 +29,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed as WsConnectionClosed
 
 from agentkit.connection import Endpoint, RealtimeConnection
-from agentkit.connection.errors import ConnectionClosed, EndpointError, HandshakeError
+from agentkit.connection.errors import ConnectionClosed
 from agentkit.connection.secrets import RedactingLogger, redact, redact_credentials
 from agentkit.testing.kit.replay import VERSION
 
@@ -80,7 +80,8 @@ def _scrub_value(value: Any) -> Any:
 
 
 class SessionRecorder:
-    """Records the sessions that connect through it; writes the file on exit (and on `save()`)."""
+    """Records the sessions that connect through it; writes the file on exit (unless the block raised:
+    a failed run does not overwrite a good recording) and on `save()`."""
 
     def __init__(
         self,
@@ -160,7 +161,7 @@ class SessionRecorder:
         try:
             credentials = await self.upstream.auth.credentials()
             upstream = await self.upstream.connect()
-        except (HandshakeError, EndpointError, OSError) as exc:
+        except Exception as exc:  # refused, unreachable, no credential: told to the session, recorded
             reason = redact_credentials(str(exc))[:120]
             logger.warning("recorder: could not connect upstream: %s", reason)
             self._close(1011, f"upstream: {reason}")

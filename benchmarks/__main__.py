@@ -49,6 +49,8 @@ class Sizes:
     """Server processes a crowd's sessions are spread over."""
     open_closes: int = 50
     """Sessions opened and closed one after another, for the cost of one."""
+    gc_freeze: bool = False
+    """Each crowd process calls `gc.freeze()` after its warm-up (the advice for servers)."""
 
 
 FULL = Sizes(reps=5, turns=5, deltas=20_000, sessions=(200, 1000), limit=120.0)
@@ -200,7 +202,7 @@ class Bench:
                 for rep in range(self.sizes.crowd_reps):
                     for client in self._order(index + rep):
                         found: list[dict[str, Any]] = []
-                        run = partial(_crowd, client.name, servers, count, self.sizes.open_closes, found)
+                        run = partial(_crowd, client.name, servers, count, self.sizes, found)
                         limit = self.sizes.limit * max(1.0, count / 500)
                         if not await self._attempt(f"many_sessions_{count}", client, run, servers, limit):
                             continue
@@ -247,18 +249,21 @@ async def _crowd(
     name: str,
     servers: Sequence[LocalServerProcess],
     count: int,
-    open_closes: int,
+    sizes: Sizes,
     found: list[dict[str, Any]],
 ) -> None:
     argv = [sys.executable, "-m", "benchmarks.crowd", name, str(count)]
     setup = {
         "servers": [{"url": s.url, "api_key": s.api_key} for s in servers],
-        "open_close": open_closes,
+        "open_close": sizes.open_closes,
+        "gc_freeze": sizes.gc_freeze,
         "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
     }
     done = await anyio.run_process(argv, input=(json.dumps(setup) + "\n").encode(), check=False)
     if done.returncode != 0:
-        raise RuntimeError(done.stderr.decode(errors="replace").strip().splitlines()[-1][:200])
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["(no output)"]
+        errors = [line.strip(" |+-") for line in lines if "Error" in line or "Exception" in line]
+        raise RuntimeError((errors or lines)[-1][:200])
     found.append(json.loads(done.stdout.decode().strip().splitlines()[-1]))
 
 
@@ -331,7 +336,12 @@ async def run(
             print(f"  {scenario}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return {
         "machine": _machine(),
-        "sizes": {"sessions": sizes.sessions, "servers": sizes.servers, "pinned": server_cpus is not None},
+        "sizes": {
+            "sessions": sizes.sessions,
+            "servers": sizes.servers,
+            "pinned": server_cpus is not None,
+            "gc_freeze": sizes.gc_freeze,
+        },
         "scenarios": results,
         "failures": bench.failures,
     }
@@ -348,6 +358,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--servers", type=int, default=1, help="server processes a crowd is spread over")
     parser.add_argument("--crowd-reps", type=int, default=1, help="repetitions of each crowd size")
     parser.add_argument(
+        "--gc-freeze", action="store_true", help="crowds call gc.freeze() after warm-up (advice for servers)"
+    )
+    parser.add_argument(
         "--pin", action="store_true", help="servers on the first CPU, the clients on the others (Linux)"
     )
     args = parser.parse_args(argv)
@@ -358,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sessions=tuple(args.sessions or sizes.sessions),
         servers=max(1, args.servers),
         crowd_reps=max(1, args.crowd_reps),
+        gc_freeze=args.gc_freeze,
     )
     if FLOOR not in args.clients:
         parser.error(f"the ratios are to {FLOOR}: include it in --clients")

@@ -49,6 +49,9 @@ class Hold:
 
 OpenClose = Callable[[str, str, "Hold | None"], Coroutine[Any, Any, None]]
 
+_OPEN_TIMEOUT = 15.0
+"""The raw floor waits for a handshake as long as agentkit does (`TransportOptions.open_timeout`)."""
+
 _TOOL_SCHEMA = {
     "type": "function",
     "name": "work",
@@ -223,7 +226,11 @@ async def pydantic_ai_stream(url: str, api_key: str) -> None:
 
 async def _raw_session(url: str, api_key: str, modalities: list[str]) -> Any:
     ws = await websockets.connect(
-        url, additional_headers={"Authorization": f"Bearer {api_key}"}, max_size=None, compression=None
+        url,
+        additional_headers={"Authorization": f"Bearer {api_key}"},
+        max_size=None,
+        compression=None,
+        open_timeout=_OPEN_TIMEOUT,
     )
     session = {"type": "realtime", "output_modalities": modalities, "tools": [_TOOL_SCHEMA]}
     await ws.send(json.dumps({"type": "session.update", "session": session}))
@@ -266,7 +273,11 @@ async def raw_tool_turns(url: str, api_key: str, turns: int, tool_delay: float) 
 
 async def raw_open_close(url: str, api_key: str, hold: Hold | None) -> None:
     ws = await websockets.connect(
-        url, additional_headers={"Authorization": f"Bearer {api_key}"}, max_size=None, compression=None
+        url,
+        additional_headers={"Authorization": f"Bearer {api_key}"},
+        max_size=None,
+        compression=None,
+        open_timeout=_OPEN_TIMEOUT,
     )
     try:
         json.loads(await ws.recv())  # session.created

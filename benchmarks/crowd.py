@@ -2,7 +2,8 @@
 
 `python -m benchmarks.crowd CLIENT SESSIONS` reads one JSON line on stdin (never in argv, it holds
 the API keys): `{"servers": [{"url": ..., "api_key": ...}, ...], "open_close": K, "cpus": [...]}`
-(`cpus`: where to run, optional). Sessions are spread
+(`cpus`: where to run, optional; `"gc_freeze": true` calls `gc.freeze()` after the warm-up, as a
+server would after start-up). Sessions are spread
 over the servers in turn. After one warm-up session (imports and first-use caches are not per
 session), three phases, each measured on its own:
 
@@ -125,10 +126,15 @@ async def crowd(client: Client, servers: list[dict[str, str]], count: int) -> di
     }
 
 
-async def run(client: Client, servers: list[dict[str, str]], count: int, open_closes: int) -> dict[str, Any]:
+async def run(
+    client: Client, servers: list[dict[str, str]], count: int, open_closes: int, freeze: bool = False
+) -> dict[str, Any]:
     first = servers[0]
     await client.tool_turns(first["url"], first["api_key"], 1, 0.0)  # warm-up
     await client.open_close(first["url"], first["api_key"], None)
+    if freeze:
+        gc.collect()
+        gc.freeze()  # what is loaded by now lives for good: no collection looks at it again
     per_open_close = await open_close(client, servers, open_closes)
     idle_bytes = await idle(client, servers, count)
     figures = await crowd(client, servers, count)
@@ -142,7 +148,8 @@ def main() -> None:
     if setup.get("cpus"):
         pin(set(setup["cpus"]))
     raise_fd_limit(2 * count + 256)
-    print(json.dumps(anyio.run(run, client, setup["servers"], count, int(setup.get("open_close", 50)))))
+    open_closes, freeze = int(setup.get("open_close", 50)), bool(setup.get("gc_freeze"))
+    print(json.dumps(anyio.run(run, client, setup["servers"], count, open_closes, freeze)))
 
 
 if __name__ == "__main__":

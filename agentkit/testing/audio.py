@@ -80,21 +80,45 @@ def decode(data: bytes, audio_format: str) -> bytes:
     return struct.pack(f"<{len(samples)}h", *samples)
 
 
-_FINGERPRINT_BYTES = 4800  # 50 ms of PCM16 from the middle of a recording
-_remembered: dict[bytes, str] = {}
+_FINGERPRINT_BYTES = 4800  # 50 ms of PCM16
+_remembered: dict[bytes, tuple[str, int, bytes]] = {}
+"""Middle window of remembered speech -> (its text, where its check window starts relative to the
+middle one, the check window from three quarters in)."""
 
 
 def remember(text: str, pcm16: bytes) -> bytes:
-    """Note that `pcm16` says `text`, so the server can "hear" it later (transcripts, the model's input)."""
+    """Note that `pcm16` says `text`, so the server can "hear" it later (transcripts, the model's input).
+
+    Speech is known by 50 ms from its middle, checked against 50 ms from three quarters in: two
+    sentences that begin alike ("Please look up order A-1001" and "... A-1003") share samples at the
+    start, and the check tells them apart.
+    """
     if len(pcm16) >= _FINGERPRINT_BYTES:
         middle = (len(pcm16) // 2) & ~1
-        _remembered[bytes(pcm16[middle : middle + _FINGERPRINT_BYTES])] = text
+        later = (len(pcm16) * 3 // 4) & ~1
+        check = b""
+        if later >= middle + _FINGERPRINT_BYTES and later + _FINGERPRINT_BYTES <= len(pcm16):
+            check = bytes(pcm16[later : later + _FINGERPRINT_BYTES])
+        _remembered[bytes(pcm16[middle : middle + _FINGERPRINT_BYTES])] = (text, later - middle, check)
     return pcm16
 
 
 def recall(pcm16: bytes) -> str | None:
-    """The text of remembered speech inside `pcm16` (padding and silence around it do not matter)."""
-    found = [(pcm16.find(mark), text) for mark, text in _remembered.items() if mark in pcm16]
+    """The text of remembered speech inside `pcm16` (padding and silence around it do not matter, nor
+    audio cut short after its middle, as voice detection may cut it)."""
+    found: list[tuple[int, str]] = []
+    for mark, (text, offset, check) in _remembered.items():
+        at = pcm16.find(mark)
+        while at >= 0:
+            checked = at + offset
+            if (
+                not check
+                or checked + len(check) > len(pcm16)
+                or pcm16[checked : checked + len(check)] == check
+            ):
+                found.append((at, text))
+                break
+            at = pcm16.find(mark, at + 2)
     return " ".join(text for _, text in sorted(found)) or None
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from agentkit import TurnDone
 from agentkit.protocol import SessionConfig
-from agentkit.testing import Faults, LocalRealtimeServer, Timing, spoken
+from agentkit.testing import Faults, LocalRealtimeServer, Timing, audio, spoken
 from agentkit.testing.connection import Services
 from agentkit.testing.hearing import SphinxRecogniser, Vocabulary, vocabulary_of
 from agentkit.testing.models import ScriptedModel
@@ -133,3 +133,12 @@ async def test_a_failing_recogniser_costs_one_turn_not_the_connection(
         again = await ask_aloud(server, tmp_path / "shop.sqlite3", spoken("Where is my order A-1003?"))
     assert [call.name for call in again.tool_calls] == ["lookup_order"]
     assert "the speech recogniser failed" in caplog.text
+
+
+def test_marked_sentences_that_begin_alike_are_told_apart() -> None:
+    first = spoken("Please look up order A-1003.")
+    second = spoken("Please look up order A-1001")
+    assert audio.recall(silence(300) + second + silence(600)) == "Please look up order A-1001"
+    assert audio.recall(first) == "Please look up order A-1003."
+    assert audio.recall(second[: len(second) * 5 // 8 // 2 * 2]) is not None, "cut short after its middle"
+    assert audio.recall(silence(2000)) is None

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agentkit.engine import AppEvent
+from agentkit.guardrails import mask_card_numbers
 from agentkit.tools import Tool, ToolContext, ToolError
 
 logger = logging.getLogger("agentkit.transfer")
@@ -33,7 +34,8 @@ _MAX_QUOTE = 300
 
 @dataclass(frozen=True, slots=True)
 class HandoverSummary:
-    """What a person taking over needs, without reading the whole conversation."""
+    """What a person taking over needs, without reading the whole conversation (card numbers in it
+    are masked)."""
 
     reason: str
     """Why the agent is transferring, in its words."""
@@ -112,8 +114,10 @@ def human_transfer(
     name: str = "transfer_to_human",
     handover_line: str = HANDOVER_LINE,
     unavailable_line: str = UNAVAILABLE_LINE,
+    description: str | None = None,
 ) -> Tool:
-    """A tool that hands the caller to a person through `transfer` (the application's)."""
+    """A tool that hands the caller to a person through `transfer` (the application's);
+    `description` replaces the default one the model reads (say when to use it, in your terms)."""
 
     async def transfer_to_human(reason: str, ctx: ToolContext[Any]) -> str:
         """Transfer the customer to a human person (a member of the team). Use it when the customer
@@ -148,11 +152,13 @@ def human_transfer(
         line = outcome.say or handover_line
         return f"{line} Say only the sentence before this one to the customer, word for word."
 
-    return Tool(transfer_to_human, name=name, filler=False)
+    return Tool(transfer_to_human, name=name, description=description, filler=False)
 
 
 def _short(text: str) -> str:
+    """One line, card numbers masked (a summary goes to tickets and queues), at most `_MAX_QUOTE`."""
     text = " ".join(text.split())
+    text = mask_card_numbers("", text) or text
     return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 3] + "..."
 
 

@@ -84,16 +84,22 @@ class ApproverRunner:
         self._tg = task_group
         self._approver = approver
         self._decide = decide
-        self._scopes: set[anyio.CancelScope] = set()
+        self._scopes: dict[str, anyio.CancelScope] = {}
 
     def ask(self, request: ApprovalRequested) -> None:
         scope = anyio.CancelScope()
-        self._scopes.add(scope)
+        self._scopes[request.call_id] = scope
         name = f"approver for {request.name} ({request.call_id})"
         self._tg.start_soon(self._run, request, scope, name=name)
 
+    def cancel(self, call_id: str) -> None:
+        """The call was decided without the approver (a person, its deadline, a cancellation)."""
+        scope = self._scopes.get(call_id)
+        if scope is not None:
+            scope.cancel()
+
     def cancel_all(self) -> None:
-        for scope in self._scopes:
+        for scope in self._scopes.values():
             scope.cancel()
 
     async def _run(self, request: ApprovalRequested, scope: anyio.CancelScope) -> None:
@@ -106,4 +112,4 @@ class ApproverRunner:
             if not isinstance(answer, Decision):
                 answer = Decision(bool(answer), "" if answer else "the approver said no")
             self._decide(request.call_id, answer)
-        self._scopes.discard(scope)
+        self._scopes.pop(request.call_id, None)

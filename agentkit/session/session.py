@@ -31,6 +31,7 @@ from agentkit.connection import ConnectionClosed, Endpoint, RealtimeConnection, 
 from agentkit.engine import (
     Action,
     AppEvent,
+    ApprovalDecided,
     ApprovalError,
     ApprovalRequested,
     CallPolicy,
@@ -39,11 +40,12 @@ from agentkit.engine import (
     ErrorReported,
     Send,
     StartCall,
+    ToolCallFinished,
     Turn,
     TurnDone,
     TurnEngine,
 )
-from agentkit.handoffs import HandedOff, check_audio, check_handoffs, find_agent, session_toolset
+from agentkit.handoffs import HandedOff, check_audio, check_handoffs, find_agent, reachable, session_toolset
 from agentkit.history import History, export_history
 from agentkit.observer import SessionInfo, SessionObserver
 from agentkit.protocol import (
@@ -72,7 +74,7 @@ from agentkit.session.guarding import SessionGuards
 from agentkit.session.outbox import Outbox
 from agentkit.session.reconnect import worth_retrying
 from agentkit.session.tool_runner import ToolRunner
-from agentkit.tools import ToolContext, ToolOutcome, Toolset
+from agentkit.tools import Tool, ToolContext, ToolOutcome, Toolset
 
 if TYPE_CHECKING:
     from agentkit.agent import Agent
@@ -132,6 +134,7 @@ class Session:
         self.tools: Toolset = session_toolset(agent)
         """This session's own tools: enable or disable them here, then call `update_tools()`."""
         self.current_agent: Agent = agent
+        self._overrides: dict[str, Tool] = {}
         """The agent speaking now (`agent` until a handoff)."""
         self.deps = deps
         self.server_session_id: str | None = None
@@ -230,7 +233,7 @@ class Session:
         self.restore_conversation(history.entries)
         speaker = find_agent(self.agent, history.agent) if history.agent else None
         if speaker is not None and speaker is not self.current_agent:
-            self.tools = session_toolset(speaker)
+            self.tools = self._agent_tools(speaker)
             self.current_agent = speaker
             update = SessionConfig(instructions=speaker.instructions or "", tools=self.tools.definitions())
             self._engine.update_session(update, self._clock())  # not connected yet: only remembered
@@ -369,7 +372,7 @@ class Session:
         tells the model. `HandoffError` when `target` cannot take over this session."""
         self._check_open()
         check_handoffs(target)
-        tools = session_toolset(target)
+        tools = self._agent_tools(target)
         check_audio(self.agent, target)
         previous, self.current_agent, self.tools = self.current_agent, target, tools
         update = SessionConfig(instructions=target.instructions or "", tools=tools.definitions())
@@ -385,6 +388,27 @@ class Session:
             f"Transferred to {target.name}. Say to the customer that {target.name} takes it from here, "
             f"then continue the conversation as {target.name}."
         )
+
+    def override_tool(self, tool: Tool) -> None:
+        """Use `tool` for this session in place of the tool with its name, in the tools of whichever
+        agent speaks, now and after handoffs (a test's mock goes in this way). KeyError when neither
+        this session's agent nor any agent it can hand off to has such a tool."""
+        in_session = any(t.name == tool.name for t in self.tools.all_tools)
+        agents = reachable(self.agent)
+        if not in_session and not any(t.name == tool.name for a in agents for t in a.toolset.all_tools):
+            have = ", ".join(sorted({t.name for a in agents for t in a.toolset.all_tools}))
+            raise KeyError(f"no agent of this session has a tool {tool.name!r} (they have {have})")
+        self._overrides[tool.name] = tool
+        if in_session:
+            self.tools.replace(tool)
+
+    def _agent_tools(self, agent: Agent) -> Toolset:
+        """The tools a session running `agent` offers, with this session's overrides in place."""
+        tools = session_toolset(agent)
+        for name, override in self._overrides.items():
+            if any(t.name == name for t in tools.all_tools):
+                tools.replace(override)
+        return tools
 
     async def update_instructions(self, instructions: str) -> None:
         self._command(lambda now: self._engine.update_session(SessionConfig(instructions=instructions), now))
@@ -505,6 +529,8 @@ class Session:
             waiter.done.set()
         elif isinstance(event, ApprovalRequested) and self._approver is not None:
             self._approver.ask(event)
+        elif isinstance(event, (ApprovalDecided, ToolCallFinished)) and self._approver is not None:
+            self._approver.cancel(event.call_id)  # decided some other way: the approver stops asking
         self._events.publish(event)
 
     def _receive(self, event: ServerEvent, now: float) -> None:

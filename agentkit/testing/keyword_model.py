@@ -373,7 +373,8 @@ class KeywordModel:
     function is the only one called. An out-of-band response (`conversation: "none"`) with
     instructions says one short line: what the instructions tell it to tell the user, else a
     holding line (a filler while a tool runs). A response whose instructions say "Say exactly this
-    ...: <line>" says the line.
+    ...: <line>" says the line. After a handoff (an agentkit `transfer_to_<agent>` output), the
+    agent that took over carries on with the user's request using its own tools.
     """
 
     def __init__(self, *, threshold: float = MATCH_THRESHOLD) -> None:
@@ -389,9 +390,15 @@ class KeywordModel:
         items = list(context.items)
         tools = _tools(context)
         results = _trailing_results(items, tools)
+        user = _latest_user(items)
+        if results and user is not None and all(_is_handoff(result) for result in results):
+            # the agent that took over carries on with the request that made the other hand it over
+            others = [tool for tool in tools if not tool.name.startswith("transfer_to_")]
+            calls = self._calls(user.text.strip(), items, others, _tool_choice(context))
+            if any(isinstance(call, Call) for call in calls):
+                return calls
         if results:
             return [Say(answer(results))]
-        user = _latest_user(items)
         if user is None:
             return [Say("Hello! How can I help you today?" + _capabilities(tools))]
         text = user.text.strip()
@@ -602,6 +609,11 @@ def _awaiting_confirmation(items: list[Item], tools: list[_Tool]) -> list[Call]:
         if flag is not None:
             confirmed.append(Call(tool.name, {**arguments, flag.name: True}))
     return confirmed
+
+
+def _is_handoff(result: ToolResult) -> bool:
+    """An agentkit handoff's answer (`transfer_to_<agent>`: "Transferred to <agent>. ...")."""
+    return result.name.startswith("transfer_to_") and result.output.startswith("Transferred to ")
 
 
 def _is_user(item: Item) -> bool:

@@ -38,7 +38,9 @@ from agentkit.session import SessionClosed
 
 from .bot import build_agent
 from .db import ShopDatabase, ShopDatabaseError, default_db_path
-from .demo import run_demo
+from .demo import DEMO_CARRIER_DELAY, run_demo
+from .operator import OperatorDesk
+from .people import FIXED, ask_in_terminal
 from .serve import serve
 from .voice import TurnRecorder, ask_aloud, load_question
 
@@ -46,6 +48,11 @@ if TYPE_CHECKING:
     from agentkit.testing import Faults, RealtimeModel
 
 PROG = "python -m examples.customer_service"
+APPROVAL_MODES = ("ask", "allow", "deny")
+
+
+class UsageError(Exception):
+    """A combination of options that cannot work (said in one line, exit status 1)."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -83,6 +90,19 @@ def parser() -> argparse.ArgumentParser:
         "--trace-file", type=Path, metavar="PATH", help="append OpenTelemetry spans (JSON lines)"
     )
     parser.add_argument("--turn-timeout", type=float, default=120.0, help="seconds to wait for a whole turn")
+    parser.add_argument(
+        "--approvals",
+        choices=APPROVAL_MODES,
+        help="who approves refunds above the limit: ask a supervisor (in the terminal chat, or on the "
+        "operator endpoint with --serve), allow or deny all (default: ask in the chat and with --serve, "
+        "allow otherwise)",
+    )
+    parser.add_argument(
+        "--operator-port",
+        type=port_number,
+        default=8081,
+        help="--serve --approvals ask: port of the supervisors' endpoint (default 8081)",
+    )
     return parser
 
 
@@ -128,6 +148,7 @@ async def run(
             ) as endpoint:
                 await _talk(args, io, db, endpoint, observer, recorder, question)
     except (
+        UsageError,
         ShopDatabaseError,
         EndpointError,
         ServiceError,
@@ -155,12 +176,26 @@ async def _talk(
     question: bytes | None,
 ) -> None:
     speak = recorder is not None or question is not None or args.serve
-    agent = build_agent(db, speak=speak, listen=question is not None or args.serve)
+    chat = not (args.text or args.demo or args.serve or question is not None) and io.stdin.isatty()
+    mode = args.approvals or ("ask" if chat or args.serve else "allow")
+    desk = OperatorDesk() if args.serve and mode == "ask" else None
+    if mode == "ask" and desk is None and not chat:
+        raise UsageError("--approvals ask needs the terminal chat or --serve (it asks a supervisor)")
+    approver = desk or (ask_in_terminal(io.stdin.readline, io.stdout) if mode == "ask" else FIXED[mode])
+    agent = build_agent(
+        db,
+        speak=speak,
+        listen=question is not None or args.serve,
+        approver=approver,
+        carrier_delay=DEMO_CARRIER_DELAY if args.demo else 0.0,
+    )
     if args.serve:
-        await serve(agent, endpoint, args.host, args.port, io.announce)
+        await serve(
+            agent, endpoint, args.host, args.port, io.announce, desk=desk, operator_port=args.operator_port
+        )
         return
     on_event = recorder.feed if recorder is not None else None
-    if not (args.text or args.demo or question is not None) and io.stdin.isatty():
+    if chat:
         await run_chat(agent, endpoint, source=io.stdin, out=io.stdout, observer=observer, on_event=on_event)
         return
     view = ChatView(io.stdout, color=styled(io.stdout), assistant="assistant")

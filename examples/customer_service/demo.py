@@ -1,7 +1,10 @@
 """`--demo`: a short scripted customer conversation, with its tool calls and timings.
 
-Six turns cover every kind of request: two orders in one message (two lookups run in parallel), a
-shipment, a policy question, a refund quoted and then confirmed, and a hand-over to a human.
+Seven turns show each thing the bot does once: two orders in one message (two lookups in parallel), a
+shipment the carrier is slow to track (the caller hears a filler meanwhile), a policy question, a
+refund request the front desk hands to the refunds agent, who quotes it, the confirmed refund above
+the limit that waits for a supervisor's approval (the demo's supervisor approves), a card number the
+guardrail keeps from being read back, and a transfer to a person with a hand-over summary.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ SCRIPT = [
     "What is your return policy?",
     "I'd like a refund for A-1001 because the keyboard arrived with a broken key.",
     "Yes, please go ahead.",
-    "Please have a person call me back about a bulk order for my office, my email is ada@example.com",
+    "My card number is 4111 1111 1111 1111, can you update it?",
+    "This is taking too long, let me talk to a person.",
 ]
+
+DEMO_CARRIER_DELAY = 1.5
+"""Seconds the carrier's tracking takes in the demo: longer than the bot's filler threshold."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ def changes(db: ShopDatabase, before: _Marks) -> list[str]:
         for row in refunds
     ]
     found += [
-        f"Database: support ticket {ticket_ref(row['id'])} opened: {row['summary']!r}" for row in tickets
+        f"Database: support ticket {ticket_ref(row['id'])} opened: {row['summary'].splitlines()[0]!r}"
+        for row in tickets
     ]
     return found or ["Database: nothing changed."]

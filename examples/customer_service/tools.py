@@ -7,6 +7,7 @@ the order's currency, so it can be read aloud without rounding surprises.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -30,12 +31,19 @@ Email = Annotated[
 ]
 
 
+DEFAULT_APPROVAL_LIMIT_CENTS = 100_00
+"""Confirmed refunds above this amount wait for a supervisor's approval."""
+
+
 @dataclass(frozen=True)
 class ShopDeps:
-    """What the tools need from the application: the database and the refund policy."""
+    """What the tools need from the application: the database, the refund policy, and how slow the
+    carrier's tracking service is (the demo makes it slow, so the caller hears a filler)."""
 
     db: ShopDatabase
     refund_window_days: int = DEFAULT_REFUND_WINDOW_DAYS
+    approval_limit_cents: int = DEFAULT_APPROVAL_LIMIT_CENTS
+    carrier_delay: float = 0.0
 
 
 ShopContext = ToolContext[ShopDeps]
@@ -128,13 +136,15 @@ def find_customer(ctx: ShopContext, email: Email) -> dict[str, Any]:
     }
 
 
-@tool
+@tool(filler="In one short sentence, tell the user: I'm checking with the carrier, one moment.")
 def track_shipment(ctx: ShopContext, order_id: OrderId) -> dict[str, Any]:
     """Track an order's shipment: carrier, tracking number, estimated delivery and tracking events.
 
     Args:
         order_id: The order id, like A-1002.
     """
+    if ctx.deps.carrier_delay > 0:
+        time.sleep(ctx.deps.carrier_delay)  # the carrier's tracking service (a sync tool: its own thread)
     with ctx.deps.db.connect() as conn:
         order = require_order(conn, order_id)
         shipment = conn.execute(
@@ -166,7 +176,16 @@ def track_shipment(ctx: ShopContext, order_id: OrderId) -> dict[str, Any]:
     }
 
 
-@tool
+def needs_supervisor(arguments: dict[str, Any], ctx: ShopContext) -> bool:
+    """A confirmed refund above the shop's limit waits for a supervisor (quotes never do)."""
+    if not arguments.get("confirm"):
+        return False
+    with ctx.deps.db.connect() as conn:
+        order = conn.execute("SELECT id FROM orders WHERE id = ?", (arguments["order_id"],)).fetchone()
+        return order is not None and order_total(conn, order["id"]) > ctx.deps.approval_limit_cents
+
+
+@tool(needs_approval=needs_supervisor)
 def start_refund(
     ctx: ShopContext,
     order_id: OrderId,
@@ -251,7 +270,7 @@ def escalate_to_human(
     customer_email: Email | None = None,
     order_id: OrderId | None = None,
 ) -> dict[str, Any]:
-    """Hand the conversation to a human support agent by opening a support ticket.
+    """Open a support ticket so a human support agent calls or emails the customer back later.
 
     Args:
         summary: What the customer needs and what has been tried, for the human agent.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentkit import Agent
+from agentkit import Agent, ApprovalRequested, Decision
 from agentkit.testing import Call, LocalRealtimeServer, Say, ScriptedModel
 from agentkit.testing.kit import ANY, Caller, Speech, ToolMocks, expect
 from agentkit.tools import ToolError
@@ -18,6 +18,8 @@ from examples.customer_service.db import ShopDatabase
 from examples.customer_service.demo import SCRIPT
 
 pytestmark = pytest.mark.anyio
+
+CALL_BACK = "Please have a person call me back about a bulk order for my office, my email is ada@example.com"
 
 
 @pytest.fixture
@@ -70,8 +72,8 @@ async def test_a_refused_refund_is_explained_without_touching_the_database(
     assert len(refunds(shop)) == 1
 
 
-async def test_asking_for_a_person_opens_a_ticket_and_nothing_else(agentkit_caller: Caller) -> None:
-    turn = await agentkit_caller.says(SCRIPT[5])
+async def test_asking_for_a_call_back_opens_a_ticket_and_nothing_else(agentkit_caller: Caller) -> None:
+    turn = await agentkit_caller.says(CALL_BACK)
     expect(turn).called("escalate_to_human", customer_email="ada@example.com").said(r"T-\d{4}").not_called(
         "start_refund"
     ).not_called("lookup_order")
@@ -115,7 +117,7 @@ async def test_a_caller_heard_by_the_speech_recogniser(
         (Call("lookup_order", {"order_id": "A-1002"}), "ok", re.compile(r'"status":"shipped"')),
         (Call("lookup_order", {"order_id": "order 1001"}), "invalid_arguments", re.compile("order_id")),
         (
-            Call("start_refund", {"order_id": "A-1003", "reason": "too slow", "confirm": True}),
+            Call("track_shipment", {"order_id": "A-1003"}),
             "tool_error",
             re.compile("^Order A-1003 has not shipped yet"),
         ),
@@ -136,3 +138,47 @@ async def test_what_the_model_is_told_when_it_calls_a_tool(
     assert (made.name, made.status) == (call.name, status)
     assert output.search(made.output), made.output
     assert len(refunds(shop)) == 1, "no refund was made"
+
+
+# -- people and policy: handoffs, approvals, guardrails, transfers ----------------------------------
+
+
+async def test_a_large_refund_goes_to_the_refunds_agent_and_waits_for_the_supervisor(
+    shop: ShopDatabase, agentkit_server: LocalRealtimeServer
+) -> None:
+    asked: list[str] = []
+
+    async def supervisor(request: ApprovalRequested) -> Decision:
+        asked.append(request.arguments)
+        return Decision.reject("refunds over 100 USD need the receipt")
+
+    agent = build_agent(shop, approver=supervisor)
+    async with agent.connect(agentkit_server.endpoint()) as session:
+        caller = Caller(session)
+        quote = await caller.says(SCRIPT[3])
+        assert session.current_agent.name == "refunds"
+        refused = await caller.says(SCRIPT[4])
+    expect(quote).called("transfer_to_refunds").called("start_refund", order_id="A-1001").said("154.39 USD")
+    expect(refused).rejected("start_refund").said("receipt")
+    assert len(asked) == 1, "only the confirmed refund above the limit was asked about"
+    assert refunds(shop) == [("A-1006", 7600 + 450 + 760)], "a rejected refund moves no money"
+
+
+async def test_a_card_number_is_not_read_back(agentkit_caller: Caller) -> None:
+    turn = await agentkit_caller.says(SCRIPT[5])
+    expect(turn).said("can't read card numbers aloud")
+    assert "4111" not in turn.text
+
+
+async def test_asking_for_a_person_transfers_with_a_summary_ticket(
+    agentkit_caller: Caller, shop: ShopDatabase
+) -> None:
+    await agentkit_caller.says(SCRIPT[0])
+    turn = await agentkit_caller.says(SCRIPT[6])
+    expect(turn).called("transfer_to_human").said(
+        r"transferring you to a colleague now; your reference is T-\d{4}"
+    )
+    with shop.connect() as conn:
+        [summary] = [row[0] for row in conn.execute("SELECT summary FROM support_tickets")]
+    assert summary.startswith("Transfer from shop assistant: ")
+    assert f"user: {SCRIPT[0]}" in summary

@@ -62,15 +62,17 @@ def test_text_mode_answers_each_line_and_writes_the_refund_and_ticket(tmp_path: 
         ("A-1001", 15439, "the keyboard arrived broken")
     ]
     assert rows(db, "SELECT status FROM orders WHERE id = 'A-1001'") == [("refunded",)]
-    assert rows(db, "SELECT summary, status FROM support_tickets") == [
-        ("I'd like to talk to a person about my keyboard", "open")
-    ]
+    [(summary, status)] = rows(db, "SELECT summary, status FROM support_tickets")
+    assert status == "open"
+    assert isinstance(summary, str)
+    assert summary.startswith("Transfer from refunds: I'd like to talk to a person about my keyboard")
+    assert "user: Can you check orders A-1001 and A-1002?" in summary, "the hand-over summary"
     spans = [json.loads(line) for line in trace.read_text().splitlines()]
     tool_spans = [s for s in spans if "lookup_order" in s["name"]]
     assert len(tool_spans) == 2, [s["name"] for s in spans]
 
 
-def test_demo_shows_the_dialogue_parallel_calls_timings_and_what_changed(tmp_path: Path) -> None:
+def test_demo_shows_each_feature_once_with_timings_and_what_changed(tmp_path: Path) -> None:
     db = tmp_path / "shop.sqlite3"
     result = bot("--demo", "--db", str(db))
 
@@ -82,15 +84,40 @@ def test_demo_shows_the_dialogue_parallel_calls_timings_and_what_changed(tmp_pat
         assert f"⚙ lookup_order(order_id='{order}')" in out
         assert f"✓ lookup_order(order_id='{order}') · " in out
     assert "2 tool calls, in parallel" in out
-    assert out.count("⏱ turn ") == 6
-    assert out.count("assistant › ") >= 6
+    assert out.count("⏱ turn ") == 7
+    assert out.count("assistant › I'm checking with the carrier, one moment.") == 1, "the filler"
+    assert out.count("→ shop assistant handed over to refunds") == 1
+    assert out.count("refunds › ") >= 3, "the refunds agent answers after the handoff"
+    assert out.count("waits for approval") == 1
+    assert out.count("▶ start_refund: approved") == 1
+    assert out.count("⛔ no_card_numbers stopped") == 1
+    assert "4111 1111 1111 1111" not in out.split("you › My card number is 4111 1111 1111 1111")[1]
+    assert out.count("☎ handed to a person") == 1
+    assert "your reference is T-0001" in out
     table = out[out.index("turn  first words") :].splitlines()
     assert table[1].endswith("lookup_order, lookup_order  (in parallel)")
-    assert [line.split()[0] for line in table[1:7]] == ["1", "2", "3", "4", "5", "6"]
+    assert [line.split()[0] for line in table[1:8]] == ["1", "2", "3", "4", "5", "6", "7"]
     assert "Database: refund R-0002 of 154.39 USD issued for A-1001" in out
-    assert "Database: support ticket T-0001 opened" in out
+    assert "Database: support ticket T-0001 opened: 'Transfer from refunds: " in out
     assert rows(db, "SELECT order_id FROM refunds ORDER BY id") == [("A-1006",), ("A-1001",)]
-    assert rows(db, "SELECT contact_email, customer_id FROM support_tickets") == [("ada@example.com", 1)]
+    [(summary,)] = rows(db, "SELECT summary FROM support_tickets")
+    assert isinstance(summary, str)
+    assert "**** **** **** 1111" in summary, "the hand-over summary masks the card number"
+    assert "4111 1111" not in summary
+
+
+def test_approvals_deny_turns_the_large_refund_down(tmp_path: Path) -> None:
+    result = bot("--demo", "--db", str(tmp_path / "shop.sqlite3"), "--approvals", "deny")
+    assert result.returncode == 0, result.stderr
+    assert "■ start_refund: rejected" in result.stdout
+    assert "Database: refund R-0002" not in result.stdout
+    assert rows(tmp_path / "shop.sqlite3", "SELECT order_id FROM refunds ORDER BY id") == [("A-1006",)]
+
+
+def test_approvals_ask_without_a_terminal_or_serve_is_a_clear_error(tmp_path: Path) -> None:
+    result = bot("--text", "--db", str(tmp_path / "shop.sqlite3"), "--approvals", "ask", stdin="hi\n")
+    assert result.returncode == 1
+    assert "--approvals ask needs the terminal chat or --serve" in result.stderr
 
 
 def test_demo_without_db_leaves_the_default_database_alone(tmp_path: Path) -> None:

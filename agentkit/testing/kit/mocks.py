@@ -20,6 +20,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from agentkit.handoffs import reachable
 from agentkit.session import Session
 from agentkit.tools import Tool, ToolContext
 
@@ -122,11 +123,15 @@ class ToolMocks:
 
     def _put(self, session: Session, name: str) -> None:
         current = next((t for t in session.tools.all_tools if t.name == name), None)
+        if current is None:  # a tool of an agent the session can hand off to
+            current = next(
+                (t for a in reachable(session.agent) for t in a.toolset.all_tools if t.name == name), None
+            )
         if current is None:
             have = ", ".join(t.name for t in session.tools.all_tools) or "none"
             raise KeyError(f"cannot mock {name!r}: the agent has no such tool (it has {have})")
         original = current.original if isinstance(current, MockedTool) else current
-        session.tools.replace(MockedTool(original, self._behaviours[name], self._calls[name]))
+        session.override_tool(MockedTool(original, self._behaviours[name], self._calls[name]))
 
     def calls(self, name: str) -> list[dict[str, Any]]:
         """The validated arguments of each call the mock of `name` ran, in order."""

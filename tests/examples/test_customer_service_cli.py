@@ -276,3 +276,22 @@ def test_on_a_terminal_the_default_mode_is_the_agentkit_chat_ui(tmp_path: Path) 
     assert "\r\x1b[K" in text  # the call's line was rewritten as its arguments streamed
     assert "✓ lookup_order(order_id='A-1002')" in text
     assert "A-1002 has been shipped" in text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(("answer", "refunded"), [(b"y", True), (b"n", False)])
+def test_in_the_chat_a_supervisor_approves_in_the_terminal(
+    tmp_path: Path, answer: bytes, refunded: bool
+) -> None:
+    db = tmp_path / "shop.sqlite3"
+    typed = b"I'd like a refund for A-1001 because the keyboard arrived broken.\nYes, please go ahead.\n"
+    text = run_on_terminal(
+        [sys.executable, "-m", "examples.customer_service", "--db", str(db)],
+        typed + answer + b"\n\x04",  # the supervisor's answer, then Ctrl-D at the next prompt
+        ROOT,
+    )
+    assert "supervisor: approve the refund of order A-1001 (the keyboard arrived broken)? [y/N]" in text
+    assert ("▶ start_refund: approved" in text) is refunded
+    assert ("■ start_refund: rejected" in text) is not refunded
+    made = rows(db, "SELECT order_id FROM refunds ORDER BY id")
+    assert made == ([("A-1006",), ("A-1001",)] if refunded else [("A-1006",)])

@@ -20,9 +20,11 @@ from agentkit.engine import (
     TranscriptDelta,
     TurnStarted,
 )
+from agentkit.guardrails import GuardrailTripped
 from agentkit.handoffs import HandedOff
 from agentkit.protocol import ErrorDetail, StatusDetails
 from agentkit.tracing import TracingObserver
+from agentkit.transfer import HandoverSummary, TransferredToPerson
 from tests.tracing.conftest import Telemetry
 from tests.tracing.helpers import INFO, SECRET, T0, call, feed, finished, turn_done, two_parallel_calls
 
@@ -446,3 +448,25 @@ def test_a_handoff_is_a_span_event_and_later_spans_name_the_new_agent(telemetry:
         dict(s.attributes or {})["gen_ai.agent.name"] for s in sorted(chats, key=lambda s: s.start_time or 0)
     ]
     assert names == ["support", "refunds"], "which agent answered which response"
+
+
+def test_guardrail_trips_and_transfers_are_span_events_on_the_turn(telemetry: Telemetry) -> None:
+    summary = HandoverSummary(reason="wants a person", agent="support", session_id="sess_local_1")
+    observer = started_observer(telemetry)
+    feed(
+        observer,
+        [
+            TurnStarted(time=T0),
+            GuardrailTripped(
+                time=T0 + 0.1, guardrail="no_card_numbers", kind="output", action="stopped", reason="card"
+            ),
+            TransferredToPerson(time=T0 + 0.2, call_id="c9", accepted=True, summary=summary),
+            turn_done(T0 + 0.9),
+        ],
+    )
+    turn = telemetry.span("invoke_agent support")
+    events = {event.name: dict(event.attributes or {}) for event in turn.events}
+    assert events["guardrail_tripped"]["agentkit.guardrail.name"] == "no_card_numbers"
+    assert events["guardrail_tripped"]["agentkit.guardrail.action"] == "stopped"
+    assert events["transfer_to_person"]["agentkit.transfer.accepted"] is True
+    assert events["transfer_to_person"]["gen_ai.tool.call.id"] == "c9"

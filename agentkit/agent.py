@@ -187,6 +187,7 @@ class Agent:
         observer: SessionObserver | None = None,
         transport: TransportOptions | None = None,
         history: object = None,
+        call_id: str | None = None,
     ) -> Session:
         """A session with this agent: `async with agent.connect() as session:`.
 
@@ -195,6 +196,8 @@ class Agent:
         `observer` watches it along with the agent's observers. `history`: a conversation saved with
         `session.history()` (the document, or its JSON text) to continue, with the agent that was
         speaking when it was saved if this one can hand off to it; `HistoryError` if it does not parse.
+        `call_id` attaches the session to an existing WebRTC or SIP call instead (its sideband): the
+        device holds the audio, the session holds the instructions and tools and runs the tools here.
         """
         check_handoffs(self)  # targets may have been added since: the whole graph is checked again
         saved = parse_history(history) if history is not None else None
@@ -208,6 +211,7 @@ class Agent:
             deps=self.deps if deps is AGENT_DEPS else deps,
             observer=combine([*(_observer_for_session(o) for o in self.observers), observer]),
             transport=transport,
+            call_id=call_id,
         )
         if saved is not None:
             session.restore_history(saved)

@@ -47,7 +47,8 @@ class SessionObserver(Protocol):
         """Every app event the engine emits, in order."""
 
     def connection_event(self, name: str, now: float, **attributes: Any) -> None:
-        """`connected`, `connection_lost`, `reconnecting`, `reconnected` or `reconnect_failed`.
+        """`connected`, `connection_lost`, `reconnecting`, `reconnected`, `reconnect_failed`, or (an
+        attached call) `call_ended`.
 
         Attributes, where they apply: `attempt`, `code`, `reason`.
         """

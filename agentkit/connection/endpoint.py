@@ -7,6 +7,7 @@ auth strategy for fresh credentials, so reconnecting after a token expired just 
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -56,6 +57,8 @@ class Endpoint:
         """The model (OpenAI) or deployment (Azure) name; None when a custom URL does not say."""
         self.auth = auth
         self.client_secrets_url = client_secrets_url
+        self.call_id: str | None = None
+        """The call this endpoint is attached to (`for_call`); None for a session of its own."""
         self._headers = _checked_headers(headers)
         self._send_client_request_id = send_client_request_id
 
@@ -182,6 +185,19 @@ class Endpoint:
                 api_key, get("OPENAI_REALTIME_MODEL") or DEFAULT_OPENAI_MODEL, base_url=get("OPENAI_BASE_URL")
             )
         return None
+
+    def for_call(self, call_id: str) -> Endpoint:
+        """The same service and credentials, attached to an existing call (WebRTC or SIP) by its id:
+        the sideband WebSocket (`...realtime?call_id=`). Only the GA dialect has calls."""
+        if self.dialect is not Dialect.GA:
+            raise EndpointError(
+                "attaching to a call needs the GA Realtime API (a preview api_version has no calls): "
+                "leave OPENAI_API_VERSION unset"
+            )
+        attached = copy.copy(self)
+        attached.url = urls.call_url(self.url, call_id)
+        attached.call_id = urls.checked_call_id(call_id)
+        return attached
 
     # -- use ---------------------------------------------------------------------------------------
 

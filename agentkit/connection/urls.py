@@ -3,6 +3,7 @@ cannot work). No secrets ever go into these URLs; a query key is added only at c
 
 from __future__ import annotations
 
+import re
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from agentkit.connection.errors import EndpointError
@@ -12,6 +13,7 @@ _WS_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
 _HTTP_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
 _AZURE_PASTED_SUFFIXES = ("/realtime", "/v1", "/openai")
 GA_API_VERSIONS = ("", "v1")
+_CALL_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 
 
 def _split(url: str, what: str, *, allow_query: bool = False) -> SplitResult:
@@ -130,3 +132,24 @@ def http_url(ws_url: str, path: str) -> str:
     """The https (or http) URL on the same host as `ws_url`, with `path`."""
     parts = urlsplit(ws_url)
     return urlunsplit((_HTTP_SCHEMES[parts.scheme.lower()], parts.netloc, path, "", ""))
+
+
+def checked_call_id(call_id: str) -> str:
+    """A call id as the services hand them out (`rtc_...`, `call_...`); anything else is refused early."""
+    if not isinstance(call_id, str) or not _CALL_ID.fullmatch(call_id.strip()):
+        raise EndpointError(
+            "the call id must be the id the service gave the call (letters, digits, '_', '-', '.', ':'), "
+            f"got {call_id!r:.60}"
+        )
+    return call_id.strip()
+
+
+def call_url(realtime_url: str, call_id: str) -> str:
+    """The sideband URL of a call: the Realtime URL with `?call_id=` instead of the model or deployment
+    (OpenAI `/v1/realtime?call_id=`, Azure GA `/openai/v1/realtime?call_id=`)."""
+    parts = urlsplit(realtime_url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("model", "deployment")
+    ]
+    query.append(("call_id", checked_call_id(call_id)))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))

@@ -215,3 +215,24 @@ class ApprovalDecided(AppEvent):
     verdict: str
     """`approved`, `rejected` or `timed_out`."""
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputAudioStarted(AppEvent):
+    """WebRTC / SIP: the service began playing a response's audio to the caller."""
+
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputAudioStopped(AppEvent):
+    """WebRTC / SIP: the caller has heard all of a response's audio."""
+
+    response_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputAudioCleared(AppEvent):
+    """WebRTC / SIP: the audio not yet played was dropped (barge-in, or `output_audio_buffer.clear`)."""
+
+    response_id: str

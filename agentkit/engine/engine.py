@@ -35,6 +35,12 @@ Everything that decides what a session does next lives in this file:
   new user turn overtook it), unless the user or the application stopped it. The replay keeps the
   assistant text received before the drop (the application still plays the audio it already got),
   so the model sees its answer cut mid-way and continues it rather than starting over.
+- On an attached call (`attached=True`: a WebRTC or SIP call the service holds, controlled over the
+  sideband) the service owns the conversation and the audio. A reconnect re-attaches without
+  replaying anything (the call still holds it) and posts only the outputs the service never
+  acknowledged; a response the drop cut off is not asked for again (it went on without us); no
+  playback is tracked and nothing is truncated (the service knows what the caller heard). Barge-in
+  there is `response.cancel` plus `output_audio_buffer.clear`, so the caller stops hearing it.
 
 This file never knows about sockets, wire dialects, clocks, threads or the tools package: frames
 arrive decoded, time arrives as `now`, and a tool is a name with a `CallPolicy`.
@@ -57,6 +63,9 @@ from agentkit.engine.app_events import (
     ErrorReported,
     InputTranscript,
     Interrupted,
+    OutputAudioCleared,
+    OutputAudioStarted,
+    OutputAudioStopped,
     Reconnected,
     ResponseFinished,
     ResponseStarted,
@@ -102,6 +111,10 @@ from agentkit.protocol import (
     InputAudioTranscriptionFailed,
     InputAudioTranscriptionUpdated,
     MessageItem,
+    OutputAudioBufferClear,
+    OutputAudioBufferCleared,
+    OutputAudioBufferStarted,
+    OutputAudioBufferStopped,
     Response,
     ResponseAudioDelta,
     ResponseAudioTranscriptDelta,
@@ -241,12 +254,14 @@ class TurnEngine:
         create_timeout: float | None = DEFAULT_CREATE_TIMEOUT,
         approvals: ApprovalCheck = no_approvals,
         filler_after: float | None = None,
+        attached: bool = False,
     ) -> None:
         """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
         record keeps no more, so a long session stays bounded in memory). `create_timeout`: seconds
         a `response.create` may go unanswered before it is released and retried (None: no limit).
         `approvals`: which calls wait for a person's decision before they start (see `approvals`).
-        `filler_after`: seconds a call may run before the agent says a filler line (None: never)."""
+        `filler_after`: seconds a call may run before the agent says a filler line (None: never).
+        `attached`: the session controls a call the service holds (see the module's rules)."""
         if filler_after is not None and not filler_after >= 0:
             raise ValueError(f"filler_after must be zero or more (or None), got {filler_after!r}")
         self._filler_after = filler_after
@@ -254,6 +269,9 @@ class TurnEngine:
         if create_timeout is not None and not create_timeout > 0:
             raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
         self._create_timeout = create_timeout
+        self._attached = attached
+        self._audio_playing: str | None = None
+        """Attached calls: the response whose audio the caller is hearing now (`output_audio_buffer.*`)."""
         self._config = session if session is not None else SessionConfig()
         self._policy = policy
         self._needs_approval = approvals
@@ -293,6 +311,11 @@ class TurnEngine:
     def config(self) -> SessionConfig:
         """The session configuration as sent so far (what a reconnect sends again)."""
         return self._config
+
+    @property
+    def attached(self) -> bool:
+        """The session controls a call the service holds (WebRTC / SIP sideband)."""
+        return self._attached
 
     @property
     def is_connected(self) -> bool:
@@ -376,9 +399,11 @@ class TurnEngine:
         for response in list(self._responses.values()):
             if not response.done:
                 self._finish_response(response, "disconnected", None, None, now, out)
-        for call in self._calls.values():
-            call.posted = False
-            call.acked_seq = None
+        if not self._attached:  # an attached call keeps what it acknowledged: `reconnected` re-posts the rest
+            for call in self._calls.values():
+                call.posted = False
+                call.acked_seq = None
+        self._audio_playing = None
         self._playback.reset()
         self._advance(now, out)
         return out
@@ -388,6 +413,11 @@ class TurnEngine:
         self._check_open()
         self._connected = True
         out: list[Action] = [self._send(SessionUpdate(session=self._config))]
+        if self._attached:
+            self._repost_unacknowledged(out)
+            out.append(Emit(Reconnected(time=now, replayed_items=0)))
+            self._advance(now, out)
+            return out
         items = self._record.replay()
         out.extend(self._send(ConversationItemCreate(item=item)) for item in items)
         for call in self._calls.values():
@@ -396,6 +426,13 @@ class TurnEngine:
         out.append(Emit(Reconnected(time=now, replayed_items=len(items))))
         self._advance(now, out)
         return out
+
+    def _repost_unacknowledged(self, out: list[Action]) -> None:
+        """Re-attached to a call: post again each settled output the service never acknowledged."""
+        for call in self._calls.values():
+            if call.phase is Phase.SETTLED and call.acked_seq is None:
+                item = FunctionCallOutputItem(call_id=call.call_id, output=call.output or "")
+                call.posted = self._post(out, ConversationItemCreate(item=item))
 
     def close(self, now: float) -> list[Action]:
         """The session ends: every unsettled call is cancelled and answered; nothing stays pending."""
@@ -843,7 +880,8 @@ class TurnEngine:
         )
         if response is None or response.interrupted:
             return
-        if not response.out_of_band:  # a filler is not in the conversation: nothing to truncate
+        if not response.out_of_band and not self._attached:  # a filler is not in the conversation; on a
+            # call the service plays the audio and knows what was heard: nothing to truncate either
             format_ = self._config.output_audio_format or self._server_session.output_audio_format
             self._playback.received(event.item_id, event.response_id, audio_ms(event.delta, format_), now)
         out.append(
@@ -902,6 +940,21 @@ class TurnEngine:
         if self._turn is not None:
             self._turn.user_input.append(event.transcript)
         out.append(Emit(InputTranscript(time=now, item_id=event.item_id, transcript=event.transcript)))
+
+    def _on_output_audio(
+        self,
+        event: OutputAudioBufferStarted | OutputAudioBufferStopped | OutputAudioBufferCleared,
+        now: float,
+        out: list[Action],
+    ) -> None:
+        if isinstance(event, OutputAudioBufferStarted):
+            self._audio_playing = event.response_id or self._audio_playing
+            out.append(Emit(OutputAudioStarted(time=now, response_id=event.response_id)))
+            return
+        if self._audio_playing == event.response_id or not event.response_id:
+            self._audio_playing = None
+        kind = OutputAudioStopped if isinstance(event, OutputAudioBufferStopped) else OutputAudioCleared
+        out.append(Emit(kind(time=now, response_id=event.response_id)))
 
     def _on_speech_started(self, event: InputAudioBufferSpeechStarted, now: float, out: list[Action]) -> None:
         self._interrupt(now, out, server_cancels=self._server_cancels_on_speech(), played_ms=None)
@@ -964,7 +1017,7 @@ class TurnEngine:
             response.done
             and response.status in _MAY_FOLLOW_UP
             and not response.followed_up
-            and (response.cut_off or any(c.wants_follow_up for c in response.calls))
+            and ((response.cut_off and not self._attached) or any(c.wants_follow_up for c in response.calls))
             and (not response.superseded or any(c.speaks_late for c in response.calls))
         )
 
@@ -1207,6 +1260,9 @@ class TurnEngine:
         self, now: float, out: list[Action], *, server_cancels: bool, played_ms: int | None
     ) -> None:
         active = [r for r in self._responses.values() if not r.done]
+        if self._attached:
+            self._interrupt_call(active, now, out, server_cancels=server_cancels)
+            return
         heard = self._playback.stop(now, played_ms)
         if not active and not heard:
             return
@@ -1233,6 +1289,26 @@ class TurnEngine:
             )
             self._post(out, truncate)
             self._record.heard(cut.item_id, cut.played_ms / cut.received_ms if cut.received_ms else 1.0)
+        self._cancel_interruptible_calls(now, out)
+
+    def _interrupt_call(
+        self, active: list[_Response], now: float, out: list[Action], *, server_cancels: bool
+    ) -> None:
+        """Barge-in on a call: the service truncates by itself; stop the response and what is playing."""
+        playing = self._audio_playing
+        if not active and playing is None:
+            return
+        for response in active:
+            response.interrupted = True
+        response_id = active[-1].id if active else playing
+        out.append(Emit(Interrupted(time=now, response_id=response_id, item_id=None, played_ms=None)))
+        if not server_cancels:
+            if active:
+                self._cancel_on_server(active[-1], out)
+            self._post(out, OutputAudioBufferClear())  # the buffered audio would play on otherwise
+        self._cancel_interruptible_calls(now, out)
+
+    def _cancel_interruptible_calls(self, now: float, out: list[Action]) -> None:
         for response in list(self._responses.values()):
             for call in response.calls:
                 if (
@@ -1308,6 +1384,9 @@ _HANDLERS: dict[type[ServerEvent], Callable[[TurnEngine, Any, float, list[Action
     InputAudioTranscriptionUpdated: _heard(Hearing.updated),
     InputAudioTranscriptionFailed: _heard(Hearing.failed),
     InputAudioBufferSpeechStopped: _heard(lambda _hearing, event, now: Hearing.speech_stopped(event, now)),
+    OutputAudioBufferStarted: TurnEngine._on_output_audio,
+    OutputAudioBufferStopped: TurnEngine._on_output_audio,
+    OutputAudioBufferCleared: TurnEngine._on_output_audio,
 }
 """The engine's rule for each server event type (one table for every engine: no bound methods per
 session, and no reference cycle from an engine to itself)."""

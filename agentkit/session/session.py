@@ -9,6 +9,11 @@ When the connection is lost (a drop, a close, or a fatal error such as `session_
 session reconnects with backoff, and the engine replays the conversation into the new connection.
 If that fails for good, running calls are cancelled and answered, and every waiter gets
 `SessionClosed` with the last connection error as its cause.
+
+Attached to a call (`call_id`: a WebRTC or SIP call the service holds), the session is the call's
+sideband: the service sends no `session.created`, so the session speaks first (`session.update`) and
+is open once `session.updated` confirms it; a drop re-attaches to the same call without replaying
+anything; the service closing the socket normally means the call ended, and the session ends too.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ import anyio
 from anyio.abc import TaskGroup
 
 from agentkit import audio
-from agentkit.connection import ConnectionClosed, Endpoint, RealtimeConnection, TransportOptions
+from agentkit.connection import (
+    ConnectionClosed,
+    Endpoint,
+    HandshakeError,
+    RealtimeConnection,
+    TransportOptions,
+)
 from agentkit.engine import (
     Action,
     AppEvent,
@@ -52,6 +63,7 @@ from agentkit.protocol import (
     ClientEvent,
     ConversationItemCreate,
     ErrorDetail,
+    ErrorEvent,
     InputAudioBufferCommit,
     InputTextPart,
     MessageItem,
@@ -63,6 +75,7 @@ from agentkit.protocol import (
     SessionConfig,
     SessionCreated,
     SessionUpdate,
+    SessionUpdated,
     new_id,
 )
 from agentkit.session.approvals import ApproverRunner, Decision, approval_check
@@ -126,9 +139,15 @@ class Session:
         handshake_timeout: float = 10.0,
         close_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        call_id: str | None = None,
     ) -> None:
         self.id = new_id("session")
         """This client's id for the session; stays the same across reconnects."""
+        self.call_id = call_id
+        """The call this session controls over its sideband (None: a session of its own)."""
+        self._sideband = endpoint.for_call(call_id) if call_id is not None else None
+        self.call_ended = False
+        """Attached sessions: the service closed the sideband normally, i.e. the call is over."""
         self.endpoint = endpoint
         self.agent = agent
         self.tools: Toolset = session_toolset(agent)
@@ -150,9 +169,16 @@ class Session:
             create_timeout=agent.create_timeout,
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
             filler_after=agent.filler_after,
+            attached=call_id is not None,
         )
         self._timer = DeadlineTimer(clock)
         """Armed at the engine's `next_deadline` (re-armed whenever it moves) to call its `tick`."""
+        self._configured = anyio.Event()
+        """Set by the first `session.updated` (an attached session is open once it arrives)."""
+        self._refusal: ErrorDetail | None = None
+        """An error the service sent before confirming the first `session.update`."""
+        self._attach_settled = anyio.Event()
+        """Configured, refused or ended: what an attaching `__aenter__` waits for."""
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
@@ -188,7 +214,7 @@ class Session:
 
     @property
     def closed(self) -> bool:
-        return self._closing or self._failure is not None
+        return self._closing or self._failure is not None or self.call_ended
 
     @property
     def connected(self) -> bool:
@@ -273,7 +299,34 @@ class Session:
             self._receive(first, now)
         self._apply(self._engine.connected(now), now)
         self._tg.start_soon(self._run_connection, connection, name=f"session {self.id} connection")
+        if self._sideband is not None:
+            await self._await_attached()
         return self
+
+    async def _await_attached(self) -> None:
+        """An attached call sends no `session.created`: the session is open once `session.updated`
+        confirms our `session.update`; an error first, a close or silence fails the connect."""
+        with anyio.move_on_after(self._handshake_timeout):
+            await self._attach_settled.wait()
+        if self._configured.is_set():
+            return
+        reason = (
+            f"the service refused the session.update: {self._refusal.code or self._refusal.type}: "
+            f"{self._refusal.message}"
+            if self._refusal is not None
+            else "the call ended"
+            if self.closed
+            else f"no session.updated within {self._handshake_timeout:g} s"
+        )
+        failure = HandshakeError(f"attaching to call {self.call_id} failed: {reason}", url=self._url_shown())
+        with anyio.CancelScope(shield=True):
+            await self.aclose()
+        assert self._tg is not None
+        await self._tg.__aexit__(None, None, None)
+        raise failure
+
+    def _url_shown(self) -> str:
+        return (self._sideband or self.endpoint).url
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -547,7 +600,19 @@ class Session:
                 continue
             if isinstance(shown, SessionCreated) and shown.session.id:
                 self.server_session_id = shown.session.id
+            self._note_attach(shown)
             self._apply(self._engine.receive(shown, now), now)
+
+    def _note_attach(self, event: ServerEvent) -> None:
+        """An attaching session is open at the first `session.updated`, refused at an error before it."""
+        if self._configured.is_set():
+            return
+        if isinstance(event, SessionUpdated):
+            self._configured.set()
+            self._attach_settled.set()
+        elif isinstance(event, ErrorEvent) and self._sideband is not None:
+            self._refusal = event.error
+            self._attach_settled.set()
 
     def _decided(self, call_id: str, decision: Decision) -> None:
         """The approver answered; a call a person or its deadline decided first stays as it is."""
@@ -608,7 +673,11 @@ class Session:
     # -- the connection --------------------------------------------------------------------------
 
     async def _open(self) -> tuple[RealtimeConnection, ServerEvent | None]:
-        """Connect, and read the first event (`session.created`) so the session's server id is known."""
+        """Connect, and read the first event (`session.created`) so the session's server id is known.
+
+        An attached call sends no `session.created`: nothing is read (the session speaks first)."""
+        if self._sideband is not None:
+            return await self._sideband.connect(self._transport), None
         connection = await self.endpoint.connect(self._transport)
         first: ServerEvent | None = None
         try:
@@ -635,6 +704,9 @@ class Session:
                 return
             now = self._clock()
             code = lost.error.code if isinstance(lost.error, ConnectionClosed) else None
+            if self._sideband is not None and code == 1000:
+                self._call_over(now)
+                return
             logger.warning("session %s: connection lost (%s)", self.id, lost.describe())
             self._notify(
                 self._observer.connection_event,
@@ -728,6 +800,14 @@ class Session:
 
     # -- ending ----------------------------------------------------------------------------------
 
+    def _call_over(self, now: float) -> None:
+        """The service closed the sideband normally: the call ended, and so does the session."""
+        logger.info("session %s: call %s ended", self.id, self.call_id)
+        self._notify(self._observer.connection_event, "call_ended", now, reason="the service closed the call")
+        self._connection = None
+        self.call_ended = True
+        self._end(None)
+
     def _end(self, failure: BaseException | None) -> None:
         """No more turns or events: answer running calls, wake every waiter, end every stream."""
         if failure is not None and self._failure is None:
@@ -742,6 +822,7 @@ class Session:
         self._outbox.clear()  # nothing more is written; wakes a `send_audio` held by back-pressure
         while self._turn_waiters:
             self._turn_waiters.popleft().done.set()
+        self._attach_settled.set()
         self._events.end(self._failure)
         self._server_events.end(self._failure)
 

@@ -1,5 +1,10 @@
-"""One client connection to the local server: its session, conversation, input audio buffer and
-responses. Everything here is per connection; nothing is shared with other connections."""
+"""One session of the local server: its configuration, conversation, input audio buffer and
+responses. Everything here is per session; nothing is shared with other sessions.
+
+A session reads client frames from, and writes server events to, a `Wire`: one WebSocket for a
+session of its own, or a call's fan-out (`agentkit.testing.calls`) for a WebRTC call, where the
+caller's data channel and the server's sidebands all take part and the audio travels as media.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import anyio.lowlevel
@@ -46,7 +51,12 @@ from agentkit.protocol import (
     InputAudioTranscriptionDelta,
     Item,
     MessageItem,
+    OutputAudioBufferClear,
+    OutputAudioBufferCleared,
+    OutputAudioBufferStarted,
+    OutputAudioBufferStopped,
     ProtocolError,
+    ResponseAudioDelta,
     ResponseCancel,
     ResponseCreate,
     ResponseCreated,
@@ -93,6 +103,64 @@ _CLIENT_TYPES = (
     "response.create",
     "response.cancel",
 )
+
+
+@dataclass(frozen=True)
+class Heard:
+    """Caller audio that arrived as media (a WebRTC track), PCM16 at 24 kHz, in frame order."""
+
+    pcm16: bytes
+
+
+Frame = str | bytes | Heard
+
+
+class Wire(Protocol):
+    """Where a session's frames come from and go to."""
+
+    async def send(self, text: str) -> None: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+    def abort(self) -> None:
+        """Cut the connection(s) without a close frame (a network failure, as a client sees it)."""
+
+    def frames(self) -> AsyncIterator[Frame]:
+        """Client frames until the connection (or the call) ends."""
+        ...
+
+    def play(self, event: ResponseAudioDelta) -> None:
+        """A call's output audio goes out as media, not as events."""
+
+
+class WebSocketWire:
+    """A session's own WebSocket."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    async def send(self, text: str) -> None:
+        await self.websocket.send(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.websocket.close(code, reason)
+
+    def abort(self) -> None:
+        transport = getattr(self.websocket, "transport", None)
+        if transport is not None:
+            transport.abort()
+
+    async def frames(self) -> AsyncIterator[Frame]:
+        async for frame in self.websocket:
+            yield frame
+
+    def play(self, event: ResponseAudioDelta) -> None:  # pragma: no cover - WebSockets carry audio events
+        raise AssertionError("a WebSocket session sends its audio as events")
+
+
+def request_headers(websocket: WebSocket) -> dict[str, str]:
+    request = websocket.request
+    return {k.lower(): v for k, v in request.headers.raw_items()} if request else {}
 
 
 @dataclass
@@ -151,16 +219,29 @@ class ServerConnection:
 
     Tests read `dialect`, `path`, `headers`, `received` (decoded canonical client events in arrival
     order) and `sent` (server events sent); set `faults` to inject faults on this connection only.
+    `on_call`: the session of a WebRTC call (audio as media, `output_audio_buffer.*` events).
     """
 
-    def __init__(self, websocket: WebSocket, route: Route, target: str, services: Services) -> None:
-        self._ws = websocket
+    def __init__(
+        self,
+        wire: Wire | WebSocket,
+        route: Route,
+        target: str,
+        services: Services,
+        *,
+        headers: dict[str, str] | None = None,
+        on_call: bool = False,
+        session: SessionConfig | None = None,
+    ) -> None:
+        if not isinstance(wire, WebSocketWire) and isinstance(wire, WebSocket):
+            headers = request_headers(wire) if headers is None else headers
+            wire = WebSocketWire(wire)
+        self._ws: Wire = wire
         self.route = route
         self.dialect = route.dialect
         self.path = target
-        self.headers: dict[str, str] = (
-            {k.lower(): v for k, v in websocket.request.headers.raw_items()} if (websocket.request) else {}
-        )
+        self.on_call = on_call
+        self.headers: dict[str, str] = headers or {}
         self.received: list[ClientEvent] = []
         self.sent: list[ServerEvent] = []
         self.timeline: list[tuple[float, str, str]] | None = [] if services.record_timeline else None
@@ -169,7 +250,12 @@ class ServerConnection:
         self.closed = anyio.Event()
         self._services = services
         self._codec = Codec(route.dialect)
-        self.session: SessionConfig = default_session(route.dialect, route.model)
+        self.session: SessionConfig = session or default_session(route.dialect, route.model)
+        self._playing: str | None = None
+        """A call's response whose audio the caller is hearing (between `output_audio_buffer.started`
+        and `.stopped` / `.cleared`)."""
+        self._silenced: set[str] = set()
+        """A call's responses whose audio was cleared: the rest of it is not played."""
         self.conversation = Conversation()
         self._buffer = bytearray()
         self._buffer_start_ms = 0
@@ -197,6 +283,8 @@ class ServerConnection:
         event does not exist in this dialect."""
         if not self._codec.supports(type(event)):
             return False
+        if self.on_call and isinstance(event, ResponseAudioDelta):
+            return await self._play(event)
         body = self._codec.server_event_to_dict(event)
         delay += self._services.timing().event_delay + self._faults().delays.get(body["type"], 0.0)
         if delay > 0:
@@ -207,7 +295,30 @@ class ServerConnection:
         if self.timeline is not None:
             self.timeline.append((time.perf_counter(), "sent", body["type"]))
         self.sent.append(event)
+        if self.on_call and isinstance(event, ResponseDone) and event.response.id == self._playing:
+            self._playing = None
+            stopped = (
+                OutputAudioBufferStopped if event.response.status == "completed" else OutputAudioBufferCleared
+            )
+            await self.send(stopped(event_id=event_id(), response_id=event.response.id))
         return True
+
+    async def _play(self, event: ResponseAudioDelta) -> bool:
+        """A call's audio: played to the caller as media, announced by `output_audio_buffer.started`."""
+        if event.response_id in self._silenced:
+            return True
+        if self._playing != event.response_id:
+            self._playing = event.response_id
+            await self.send(OutputAudioBufferStarted(event_id=event_id(), response_id=event.response_id))
+        self._ws.play(event)
+        return True
+
+    async def _clear_output(self) -> None:
+        """Drop the audio the caller has not heard yet (barge-in, `output_audio_buffer.clear`)."""
+        playing, self._playing = self._playing, None
+        if playing is not None:
+            self._silenced.add(playing)
+        await self.send(OutputAudioBufferCleared(event_id=event_id(), response_id=playing or ""))
 
     async def _send_error(self, error: ClientError, client_event_id: str | None) -> None:
         await self.send(error.event(client_event_id))
@@ -218,9 +329,7 @@ class ServerConnection:
 
     def drop(self) -> None:
         """Abort the TCP connection without a close frame (a network failure, as the client sees it)."""
-        transport = getattr(self._ws, "transport", None)
-        if transport is not None:
-            transport.abort()
+        self._ws.abort()
 
     async def expire(self) -> None:
         """End the session the way the service does at its maximum duration."""
@@ -251,7 +360,10 @@ class ServerConnection:
                 if expire_after is not None:
                     tg.start_soon(self._expire_later, expire_after)
                 try:
-                    async for frame in self._ws:
+                    async for frame in self._ws.frames():
+                        if isinstance(frame, Heard):
+                            await self._feed(frame.pcm16, "pcm16")
+                            continue
                         await self._handle(frame)
                         await anyio.lowlevel.checkpoint()  # let responses stream between a burst of frames
                 except ConnectionClosed:
@@ -329,6 +441,8 @@ class ServerConnection:
             await self._create_response(event.response)
         elif isinstance(event, ResponseCancel):
             await self._cancel(event)
+        elif isinstance(event, OutputAudioBufferClear) and self.on_call:
+            await self._clear_output()
         else:
             raise invalid_value("type", f"{event.kind} is only supported over WebRTC and SIP.")
 
@@ -381,6 +495,10 @@ class ServerConnection:
 
     # -- input audio -----------------------------------------------------------------------------
 
+    def _input_format(self) -> str:
+        """A call's input is media, decoded to PCM16 24 kHz; a WebSocket's is in the session's format."""
+        return "pcm16" if self.on_call else self.session.input_audio_format or "pcm16"
+
     def _reset_buffer(self) -> None:
         self._buffer.clear()
         self._buffer_start_ms = self._stream_ms
@@ -393,7 +511,10 @@ class ServerConnection:
             raise invalid_value(
                 "audio", "Invalid value for 'audio': expected base64-encoded audio."
             ) from None
-        fmt = self.session.input_audio_format or "pcm16"
+        await self._feed(data, self._input_format())
+
+    async def _feed(self, data: bytes, fmt: str) -> None:
+        """Input audio into the buffer, through server VAD when it is on."""
         self._buffer.extend(data)
         duration = audio.duration_ms(len(data), fmt)
         self._stream_ms += duration
@@ -416,8 +537,11 @@ class ServerConnection:
             )
         )
         detection = self.session.turn_detection
-        if detection is not None and detection.interrupt_response is not False and self._default is not None:
-            self._default.cancel("turn_detected")
+        if detection is not None and detection.interrupt_response is not False:
+            if self._default is not None:
+                self._default.cancel("turn_detected")
+            if self.on_call and self._playing is not None:
+                await self._clear_output()
 
     async def _speech_stopped(self, at_ms: int) -> None:
         item_id = self._speech_item or new_id("item")
@@ -426,7 +550,7 @@ class ServerConnection:
         )
         keep = max(
             0,
-            (at_ms - self._buffer_start_ms) * audio.bytes_per_ms(self.session.input_audio_format or "pcm16"),
+            (at_ms - self._buffer_start_ms) * audio.bytes_per_ms(self._input_format()),
         )
         await self._commit(item_id, bytes(self._buffer[:keep]) or bytes(self._buffer))
         self._buffer = self._buffer[keep:]
@@ -441,7 +565,7 @@ class ServerConnection:
             await self._create_response(None)
 
     async def _commit_manually(self) -> None:
-        fmt = self.session.input_audio_format or "pcm16"
+        fmt = self._input_format()
         held = audio.duration_ms(len(self._buffer), fmt)
         if held < _MIN_COMMIT_MS:
             raise ClientError(
@@ -455,7 +579,7 @@ class ServerConnection:
         await self._commit(item_id, data)
 
     async def _commit(self, item_id: str, data: bytes) -> None:
-        fmt = self.session.input_audio_format or "pcm16"
+        fmt = self._input_format()
         item = MessageItem(id=item_id, role="user", status="completed", content=[InputAudioPart()])
         stored, previous = self.conversation.add(item)
         heard = await self._services.hear(audio.decode(data, fmt), self.session)

@@ -26,6 +26,8 @@ class Route:
     model: str
     beta_header_rejected: bool = False
     """OpenAI GA with an `OpenAI-Beta: realtime=v1` header: upgrade, then refuse (as OpenAI does)."""
+    call_id: str | None = None
+    """A sideband: attach to this existing call (`?call_id=`) instead of starting a session."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,13 @@ def route(target: str, headers: Mapping[str, str]) -> Route | Rejection:
         if not deployment:
             return Rejection(400, "missing_deployment", "The deployment query parameter is required.")
         return Route(Dialect.PREVIEW, "azure", deployment)
+    if path in ("/openai/v1/realtime", "/v1/realtime") and "call_id" in query:
+        if not query["call_id"]:
+            return Rejection(400, "missing_call_id", "The call_id query parameter is empty.")
+        flavor: Flavor = "azure" if path.startswith("/openai") else "openai"
+        return Route(
+            Dialect.GA, flavor, query.get("model", ""), beta_header_rejected=beta, call_id=query["call_id"]
+        )
     if path == "/openai/v1/realtime":
         if "api-version" in query:
             return Rejection(401, "invalid_api_version", "api-version is not supported on /openai/v1 paths.")

@@ -3,6 +3,7 @@ and benchmarks with no cloud account and no network."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +22,10 @@ from websockets.typing import Subprotocol
 
 from agentkit.connection.endpoint import Endpoint
 from agentkit.connection.secrets import RedactingLogger
-from agentkit.protocol import Dialect, new_id
+from agentkit.protocol import Dialect, SessionConfig, new_id
 from agentkit.testing import audio
-from agentkit.testing.connection import ServerConnection, Services
+from agentkit.testing.calls import LocalCall
+from agentkit.testing.connection import ServerConnection, Services, request_headers
 from agentkit.testing.faults import Faults
 from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
 from agentkit.testing.models import RealtimeModel
@@ -97,6 +99,9 @@ class LocalRealtimeServer:
         )
         self._server: Server | None = None
         self._routes: dict[int, tuple[Route, str]] = {}
+        self.calls: dict[str, LocalCall] = {}
+        """Every call made on this server (WebRTC), by id; ended ones stay (`call.ended`)."""
+        self._call_tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         state = f"port={self.port}" if self._server else "stopped"
@@ -174,6 +179,10 @@ class LocalRealtimeServer:
     async def stop(self) -> None:
         if self._server is None:
             return
+        for call in self.calls.values():
+            await call.hang_up()
+        if self._call_tasks:
+            await asyncio.wait(list(self._call_tasks), timeout=5)
         server, self._server = self._server, None
         server.close()
         with anyio.move_on_after(5):
@@ -206,6 +215,32 @@ class LocalRealtimeServer:
         async with self:
             await anyio.sleep_forever()
 
+    # -- calls -----------------------------------------------------------------------------------
+
+    async def create_call(
+        self,
+        session: SessionConfig | None = None,
+        *,
+        model: str = "gpt-realtime",
+        flavor: Literal["openai", "azure"] = "openai",
+        headers: dict[str, str] | None = None,
+    ) -> LocalCall:
+        """Start a call, as the calls endpoint does for a WebRTC offer; its caller is `call.peer`."""
+        if self._server is None:
+            raise RuntimeError("the server is not running")
+        call = LocalCall(self._services, model=model, flavor=flavor, session=session, headers=headers)
+        self.calls[call.id] = call
+        task = asyncio.get_running_loop().create_task(call.run(), name=f"local call {call.id}")
+        self._call_tasks.add(task)
+        task.add_done_callback(self._call_tasks.discard)
+        await call.peer.wait_for_session()
+        return call
+
+    def sideband_url(self, call_id: str, flavor: Literal["openai", "azure"] = "openai") -> str:
+        """The WebSocket URL that attaches to a call (`.../realtime?call_id=`)."""
+        path = "/openai/v1/realtime" if flavor == "azure" else "/v1/realtime"
+        return f"{self.ws_url}{path}?{urlencode({'call_id': call_id})}"
+
     # -- handshake -------------------------------------------------------------------------------
 
     def _check_request(self, websocket: WebSocket, request: Request) -> HttpResponse | None:
@@ -216,6 +251,11 @@ class LocalRealtimeServer:
         refusal = self._auth.check(request.path, headers)
         if refusal is not None:
             return self._reject(websocket, request, refusal)
+        if outcome.call_id is not None:
+            call = self.calls.get(outcome.call_id)
+            if call is None or call.ended:
+                missing = Rejection(404, "call_id_not_found", "No session found for the provided call_id.")
+                return self._reject(websocket, request, missing)
         self._routes[id(websocket)] = (outcome, request.path)
         return None
 
@@ -241,7 +281,11 @@ class LocalRealtimeServer:
         if found is None:  # pragma: no cover - process_request always records a route
             await websocket.close(1011, "no route")
             return
-        connection = ServerConnection(websocket, found[0], found[1], self._services)
+        route, target = found
+        if route.call_id is not None:
+            await self.calls[route.call_id].attach(websocket, request_headers(websocket))
+            return
+        connection = ServerConnection(websocket, route, target, self._services)
         self.connections.append(connection)
         try:
             await connection.run()

@@ -1,8 +1,10 @@
 """The bot's command line: pick a mode, open the shop database, connect, and talk.
 
 Modes: interactive chat (the default on a terminal), `--text` (one message per input line),
-`--demo` (a scripted conversation) and `--audio-in FILE.wav` (one spoken question). The endpoint
-comes from the environment; with none set, agentkit's local server runs in-process.
+`--demo` (a scripted conversation), `--audio-in FILE.wav` (one spoken question), `--serve` (the
+voice page) and `--attach CALL_ID` (serve a WebRTC or SIP call over its sideband). The endpoint
+comes from the environment; with none set, agentkit's local server runs in-process (`--attach`
+needs a real endpoint: the call lives there).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from agentkit.console import (
     ChatView,
     TraceFileUnavailable,
     converse,
+    describe,
     endpoint_or_local_server,
     follow_turn,
     read_lines,
@@ -36,6 +39,7 @@ from agentkit.observer import SessionObserver
 from agentkit.relay.cli import port_number
 from agentkit.session import SessionClosed
 
+from .attach import attach
 from .bot import build_agent
 from .db import ShopDatabase, ShopDatabaseError, default_db_path
 from .demo import DEMO_CARRIER_DELAY, run_demo
@@ -72,6 +76,12 @@ def parser() -> argparse.ArgumentParser:
     )
     mode.add_argument(
         "--serve", action="store_true", help="serve the voice page so a browser can talk to the bot"
+    )
+    mode.add_argument(
+        "--attach",
+        metavar="CALL_ID",
+        help="attach the bot's tools and instructions to an existing call (WebRTC or SIP) over its "
+        "sideband and serve it until the call ends, printing one line per tool call",
     )
     parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
     parser.add_argument(
@@ -143,6 +153,9 @@ async def run(
             db = ShopDatabase(db_path)
             recorder = TurnRecorder(args.audio_out) if args.audio_out else None
             observer = stack.enter_context(trace_file_observer(args.trace_file))
+            if args.attach is not None:
+                await _attach(args, io, db, environ, observer)
+                return 0
             async with endpoint_or_local_server(
                 io.announce, environ=environ, local_model=local_model, local_faults=local_faults
             ) as endpoint:
@@ -164,6 +177,27 @@ async def run(
         for path in recorder.written:
             io.announce(f"Saved the assistant's audio to {path}")
     return 0
+
+
+async def _attach(
+    args: argparse.Namespace,
+    io: Console,
+    db: ShopDatabase,
+    environ: Mapping[str, str] | None,
+    observer: SessionObserver | None,
+) -> None:
+    endpoint = Endpoint.from_env(environ)
+    if endpoint is None:
+        raise EndpointError(
+            "--attach needs the service that holds the call: set AZURE_OPENAI_ENDPOINT and "
+            "AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or Entra ID), or OPENAI_API_KEY"
+        )
+    io.announce(f"Attaching to call {args.attach} at {describe(endpoint)}.")
+    try:
+        await attach(build_agent(db, speak=True, listen=True), endpoint, args.attach, io.stdout, observer)
+    finally:
+        await endpoint.aclose()
+    io.announce(f"Call {args.attach} ended.")
 
 
 async def _talk(

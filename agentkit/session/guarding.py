@@ -82,6 +82,8 @@ class SessionGuards:
         self._stopped_items: deque[str] = deque(maxlen=64)
         self._released: dict[str, int] = {}
         """Per message: characters of its text passed on so far."""
+        self._held_items: dict[str, str] = {}
+        """Message -> the response whose events are held while it ends in a number."""
 
     def release(self) -> None:
         """The session closed: let go of its callbacks (no reference cycle back to it)."""
@@ -99,9 +101,14 @@ class SessionGuards:
         if isinstance(event, ResponseDone):
             done_id = event.response.id
             held = self._held.pop(done_id, [])
-            if not self._output.stopped(done_id):
+            stopped = self._output.stopped(done_id)
+            items = [i.id for i in event.response.output if i.id]
+            self._output.forget(done_id, items)  # its messages are complete: nothing more to judge
+            for item_id in items:
+                self._released.pop(item_id, None)
+                self._held_items.pop(item_id, None)
+            if not stopped:
                 return [*held, event], None
-            self._output.forget(done_id, [i.id for i in event.response.output if i.id])
             shown = event.response.model_copy(
                 update={"output": [i for i in event.response.output if not isinstance(i, MessageItem)]}
             )
@@ -109,6 +116,10 @@ class SessionGuards:
         item = getattr(event, "item", None)
         if isinstance(item, MessageItem) and item.id in self._stopped_items:
             return [], None  # the stopped message in full (`conversation.item.done`)
+        holder = self._held_items.get(item.id or "") if isinstance(item, MessageItem) else None
+        if holder is not None and holder in self._held:
+            self._held[holder].append(event)  # a held message in full: it waits with its pieces
+            return [], None
         response_id = getattr(event, "response_id", None)
         if not isinstance(response_id, str):
             return [event], None
@@ -131,6 +142,7 @@ class SessionGuards:
         held.append(event)
         if _OPEN_NUMBER.search(self._output.text_of(event.item_id)):
             self._held[response_id] = held
+            self._held_items[event.item_id] = response_id
             return [], None
         for piece in held:
             if isinstance(piece, (ResponseTextDelta, ResponseAudioTranscriptDelta)):

@@ -14,7 +14,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from agentkit.connection import Endpoint
-from agentkit.relay import Relay, TicketSigner, read_asset
+from agentkit.relay import Relay, TicketSigner
+from agentkit.relay.assets import titled_page
 from agentkit.testing import LocalRealtimeServer
 
 from .relay_helpers import NOTICES, Client, make_agent, running_relay, tracking_number
@@ -64,7 +65,7 @@ async def test_mounted_in_starlette_the_page_and_a_conversation_work() -> None:
         assert redirect.headers["location"].endswith("/voice/")
         page = await http.get("/voice/")
         assert page.status_code == 200
-        assert page.content == read_asset("index.html")[0]
+        assert page.content == titled_page("shop")  # the page, titled with the agent's name
         assert page.headers["content-type"] == "text/html; charset=utf-8"
         assert page.headers["x-content-type-options"] == "nosniff"
         script = await http.get("/voice/app.js")
@@ -95,7 +96,7 @@ async def test_the_standalone_server_serves_only_the_page_files() -> None:
     async with running_relay() as (_, server), httpx.AsyncClient(base_url=server.http_url) as http:
         page = await http.get("/")
         assert page.status_code == 200
-        assert page.content == read_asset("index.html")[0]
+        assert page.content == titled_page("shop")  # the page, titled with the agent's name
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert (await http.get("/style.css")).headers["content-type"] == "text/css; charset=utf-8"
         for missing in ("/nope", "/../pyproject.toml", "/static/app.js", "/%2e%2e/pyproject.toml"):

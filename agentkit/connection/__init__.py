@@ -5,6 +5,7 @@ from agentkit.connection.auth import AZURE_SCOPE, Auth, Credentials, KeyAuth, Ke
 from agentkit.connection.client_secrets import ClientSecret, mint_client_secret
 from agentkit.connection.endpoint import DEFAULT_OPENAI_MODEL, Connecting, Endpoint, Provider
 from agentkit.connection.errors import (
+    CallError,
     ClientSecretError,
     ConnectionClosed,
     EndpointError,
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_OPENAI_MODEL",
     "MAX_FRAME_BYTES",
     "Auth",
+    "CallError",
     "ClientSecret",
     "ClientSecretError",
     "Connecting",

@@ -57,6 +57,8 @@ class Endpoint:
         """The model (OpenAI) or deployment (Azure) name; None when a custom URL does not say."""
         self.auth = auth
         self.client_secrets_url = client_secrets_url
+        self.calls_url = urls.sibling(client_secrets_url, "calls")
+        """Where WebRTC calls are created (`POST .../realtime/calls`), beside `client_secrets`."""
         self.call_id: str | None = None
         """The call this endpoint is attached to (`for_call`); None for a session of its own."""
         self._headers = _checked_headers(headers)
@@ -185,6 +187,11 @@ class Endpoint:
                 api_key, get("OPENAI_REALTIME_MODEL") or DEFAULT_OPENAI_MODEL, base_url=get("OPENAI_BASE_URL")
             )
         return None
+
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        """The caller's own headers (no credentials), for HTTP requests to the service."""
+        return dict(self._headers)
 
     def for_call(self, call_id: str) -> Endpoint:
         """The same service and credentials, attached to an existing call (WebRTC or SIP) by its id:

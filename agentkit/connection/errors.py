@@ -43,6 +43,10 @@ class ClientSecretError(ServiceError):
     """Minting an ephemeral client secret failed."""
 
 
+class CallError(ServiceError):
+    """Creating a WebRTC call (`POST .../realtime/calls`) failed."""
+
+
 class ConnectionClosed(Exception):
     """The WebSocket closed; `code` and `reason` come from the close frame (1006 when there was none)."""
 

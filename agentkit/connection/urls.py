@@ -153,3 +153,10 @@ def call_url(realtime_url: str, call_id: str) -> str:
     ]
     query.append(("call_id", checked_call_id(call_id)))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def sibling(url: str, name: str) -> str:
+    """`url` with its last path segment replaced by `name` (`.../client_secrets` -> `.../calls`)."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/").rsplit("/", 1)[0] + "/" + name
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))

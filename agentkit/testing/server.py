@@ -4,6 +4,7 @@ and benchmarks with no cloud account and no network."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,9 +26,11 @@ from agentkit.connection.secrets import RedactingLogger
 from agentkit.protocol import Dialect, SessionConfig, new_id
 from agentkit.testing import audio
 from agentkit.testing.calls import LocalCall
+from agentkit.testing.calls_endpoint import CallsEndpoint
 from agentkit.testing.connection import ServerConnection, Services, request_headers
 from agentkit.testing.faults import Faults
 from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
+from agentkit.testing.http import connection_class
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
@@ -86,7 +89,8 @@ class LocalRealtimeServer:
         self.host = host
         self.connections: list[ServerConnection] = []
         self._requested_port = port
-        self._auth = Authenticator(api_key, accepted_tokens)
+        self._accepted = accepted_tokens
+        self._auth = Authenticator(api_key, self._token_ok)
         self._services = Services(
             model=lambda: self.model,
             timing=lambda: self.timing,
@@ -102,6 +106,18 @@ class LocalRealtimeServer:
         self.calls: dict[str, LocalCall] = {}
         """Every call made on this server (WebRTC), by id; ended ones stay (`call.ended`)."""
         self._call_tasks: set[asyncio.Task[None]] = set()
+        self._calls_endpoint = CallsEndpoint(self._auth, self.calls, self._new_call)
+
+    def _token_ok(self, token: str) -> bool:
+        """A bearer token other than the key: one the test allows, or an `ek_` secret minted here."""
+        if self._calls_endpoint.accepts(token):
+            return True
+        if callable(self._accepted):
+            return bool(self._accepted(token))
+        return any(hmac.compare_digest(token.encode(), allowed.encode()) for allowed in self._accepted)
+
+    async def _new_call(self, session: SessionConfig | None, model: str, flavor: str) -> LocalCall:
+        return await self.create_call(session, model=model, flavor="azure" if flavor == "azure" else "openai")
 
     def __repr__(self) -> str:
         state = f"port={self.port}" if self._server else "stopped"
@@ -169,6 +185,7 @@ class LocalRealtimeServer:
             process_request=self._check_request,
             process_response=self._tag_response,
             select_subprotocol=_select_subprotocol,
+            create_connection=connection_class(self._calls_endpoint.handle),
             max_size=_MAX_FRAME,
             ping_interval=None,
             compression=None,

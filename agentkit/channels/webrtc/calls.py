@@ -1,0 +1,83 @@
+"""Creating a WebRTC call on the service with the server's credentials (GA `POST .../realtime/calls`):
+the browser's SDP offer and the agent's session configuration go up as `multipart/form-data`
+(`sdp`, `session`); the SDP answer comes back with the call's id in the `Location` header. The
+browser never holds a key; the server then attaches to the call by that id (the sideband).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+from agentkit.channels.webrtc.sdp import parse_offer
+from agentkit.connection import Endpoint
+from agentkit.connection.errors import CallError
+from agentkit.connection.failures import http_failure
+from agentkit.connection.secrets import redact
+from agentkit.protocol import Dialect, SessionConfig
+from agentkit.protocol.dialects import session_to_wire
+
+_SECRET_HEADERS = ("api-key", "authorization")
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """What the service answered: its SDP (for the browser) and the call's id (for the sideband)."""
+
+    call_id: str
+    sdp: str
+
+
+def call_session_body(session: SessionConfig | None, model: str | None) -> dict[str, object]:
+    """The `session` part: the agent's configuration in the GA wire form, with the model."""
+    wire = session_to_wire(session.set_fields() if session else {}, Dialect.GA)
+    wire.setdefault("type", "realtime")
+    if model and "model" not in wire:
+        wire["model"] = model
+    return wire
+
+
+async def create_call(
+    endpoint: Endpoint,
+    offer_sdp: str,
+    session: SessionConfig | None = None,
+    *,
+    timeout_s: float = 30.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CallAnswer:
+    """POST the offer to the service's calls endpoint; `SdpError` for a bad offer (nothing is sent),
+    `CallError` (with the status, the service's code and the request id) when the service refuses."""
+    offer = parse_offer(offer_sdp)
+    url = endpoint.calls_url
+    headers = {**endpoint.extra_headers, **await endpoint.auth.http_headers()}
+    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
+    body = json.dumps(call_session_body(session, endpoint.model))
+    files = {"sdp": (None, offer.text, "application/sdp"), "session": (None, body, "application/json")}
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
+            response = await client.post(url, files=files, headers=headers)
+    except httpx.HTTPError as exc:
+        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+        raise CallError(f"could not reach {url} ({detail})", url=url) from None
+    if response.status_code >= 400:
+        raise http_failure(
+            CallError,
+            "creating a WebRTC call",
+            status=response.status_code,
+            body=response.content,
+            headers=response.headers,
+            sent_request_id=None,
+            url=url,
+            secrets=secrets,
+        )
+    call_id = response.headers.get("location", "").rstrip("/").rsplit("/", 1)[-1]
+    if not call_id:
+        raise CallError(f"the calls answer from {url} has no Location header with the call's id", url=url)
+    answer = response.text
+    if not answer.startswith("v=0"):
+        raise CallError(
+            f"the calls answer from {url} is not an SDP answer", url=url, status=response.status_code
+        )
+    return CallAnswer(call_id=call_id, sdp=answer)

@@ -23,6 +23,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 _NOT_FOUND = Rejection(404, "Not found")
+_PROBE_HEADERS = {"Cache-Control": "no-store"}
 
 
 class _AsgiChannel:
@@ -99,6 +100,12 @@ class RelayApp:
         if path == "" and self.relay.serve_page:  # the mount point itself: relative URLs need the slash
             location = (scope.get("root_path") or "") + "/"
             await _respond(send, 308, b"", "text/plain; charset=utf-8", {"Location": location})
+            return
+        probe = self.relay.probe(path) if scope.get("method") in ("GET", "HEAD") else None
+        if probe is not None:
+            status, text = probe
+            body = b"" if scope["method"] == "HEAD" else text
+            await _respond(send, status, body, "text/plain; charset=utf-8", _PROBE_HEADERS, len(text))
             return
         page = self.relay.page(path) if scope.get("method") in ("GET", "HEAD") else None
         if page is None:

@@ -32,6 +32,7 @@ from agentkit.relay.limits import (
     CLOSE_GOING_AWAY,
     CLOSE_INTERNAL,
     CLOSE_POLICY,
+    CLOSE_SERVICE_RESTART,
     CLOSE_TOO_BIG,
     RelayLimits,
     TokenBucket,
@@ -45,6 +46,7 @@ logger = logging.getLogger("agentkit.relay")
 
 _GA = Codec(Dialect.GA)
 _CLOSE_TIMEOUT = 5.0
+DRAINED_REASON = "the relay is restarting: reconnect to continue"
 
 
 @dataclass
@@ -82,6 +84,9 @@ class ClientBridge:
         self._send_lock = anyio.Lock()
         self._ending = _Ending()
         self._tg: TaskGroup | None = None
+        self._forwarding = False
+        self._drain = anyio.Event()
+        """Set when the relay drains: end the connection as soon as no turn is in progress."""
 
     async def run(self) -> None:
         limits, keeper = self.limits, self.keeper
@@ -95,13 +100,16 @@ class ClientBridge:
             kept = session.events() if keeper is not None else None
             async with session, anyio.create_task_group() as tg:
                 self._tg = tg
-                tg.start_soon(self._model_to_client, upstream)
+                if self._ending.decided:  # ended (stopped by a drain) while the session was opening
+                    tg.cancel_scope.cancel()
+                tg.start_soon(self._model_to_client, upstream, session)
                 if notices is not None:
                     tg.start_soon(self._tool_notices, notices)
                 if keeper is not None and kept is not None:
                     tg.start_soon(self._keep, keeper, session, kept)
                 if limits.max_session_seconds is not None:
                     tg.start_soon(self._deadline, limits.max_session_seconds)
+                tg.start_soon(self._close_when_drained, session, upstream)
                 await self._client_to_model(session)
         except Exception as exc:  # the upstream session failed to open or broke: tell the client
             logger.warning(
@@ -128,6 +136,37 @@ class ClientBridge:
             await self._send(self.keeper.notice())
 
     # -- ending ----------------------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Close this connection (1012, with its resume token) once no turn is in progress."""
+        self._drain.set()
+
+    def stop_now(self) -> None:
+        """The drain's grace period is over: close now, turn or not."""
+        self._finish(CLOSE_SERVICE_RESTART, DRAINED_REASON)
+
+    async def _close_when_drained(self, session: Session, upstream: EventStream[ServerEvent]) -> None:
+        """Once draining, end the connection at the first moment no turn is in progress and every
+        event the model sent has reached the client (checked after each app event, here, and after
+        each forwarded event, in `_model_to_client`)."""
+        await self._drain.wait()
+        async with session.events() as events:  # subscribed before looking, so no turn end is missed
+            if await self._end_if_drained(session, upstream):
+                return
+            async for _ in events:
+                if await self._end_if_drained(session, upstream):
+                    return
+
+    async def _end_if_drained(self, session: Session, upstream: EventStream[ServerEvent]) -> bool:
+        if not self._drain.is_set() or self._forwarding or len(upstream) or not _idle(session):
+            return False
+        if self._ending.decided:
+            return True
+        if self.keeper is not None:
+            self._notice_pending = True
+            await self._send_resume_notice()  # the latest token, with the close code that asks for it
+        self._finish(CLOSE_SERVICE_RESTART, DRAINED_REASON)
+        return True
 
     def _finish(self, code: int | None, reason: str) -> None:
         if not self._ending.decided:
@@ -183,16 +222,20 @@ class ClientBridge:
 
     # -- model -> client -------------------------------------------------------------------------
 
-    async def _model_to_client(self, upstream: EventStream[ServerEvent]) -> None:
+    async def _model_to_client(self, upstream: EventStream[ServerEvent], session: Session) -> None:
         policy = self.policy
         try:
             async for event in upstream:
                 if upstream.dropped:
                     return self._finish(CLOSE_POLICY, "the client is not reading events fast enough")
+                self._forwarding = True
                 visible = policy.sanitize_server_event(event, self.state)
                 if visible is not None:
                     await self._send(visible)
                     await self._send_resume_notice()  # right after session.created
+                self._forwarding = False
+                if await self._end_if_drained(session, upstream):
+                    return
         except SessionClosed:
             pass
         self._finish(CLOSE_INTERNAL, "the agent's session ended")
@@ -224,6 +267,11 @@ class ClientBridge:
             self._finish(None, "")
         if waited.cancelled_caught:
             self._finish(CLOSE_POLICY, "the client is not reading events fast enough")
+
+
+def _idle(session: Session) -> bool:
+    """No turn in progress (a function, so that each look reads the session afresh)."""
+    return not session.busy
 
 
 def _audio_bytes(event: ClientEvent) -> int:

@@ -31,6 +31,10 @@ class Gateway(Protocol):
         """The body and content type of a page file at `path`, or None when there is none."""
         ...
 
+    def probe(self, path: str) -> tuple[int, bytes] | None:
+        """The status and body of a health or readiness probe at `path`, or None when it is none."""
+        ...
+
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
         """Whether to accept an upgrade request; None accepts."""
         ...

@@ -13,6 +13,8 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 CLOSE_INTERNAL = 1011
+CLOSE_SERVICE_RESTART = 1012
+"""The relay is draining for a deploy: the page reconnects with its resume token (to another instance)."""
 CLOSE_TRY_LATER = 1013
 
 

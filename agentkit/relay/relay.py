@@ -24,6 +24,7 @@ from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
 from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS, DRAINING, PROBE_PATHS, Lifecycle
 from agentkit.relay.limits import CLOSE_POLICY, CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.resume import RESUME_QUERY, Conversations
@@ -65,7 +66,7 @@ class Relay:
         clock: Callable[[], float] = time.monotonic,
         state: SharedState | None = None,
     ) -> None:
-        if not path.startswith("/") or path in PAGE_ROUTES:
+        if not path.startswith("/") or path in PAGE_ROUTES or path in PROBE_PATHS:
             raise ValueError(f"the WebSocket path must start with '/' and not clash with the page: {path!r}")
         self.agent = agent
         self.endpoint = endpoint
@@ -86,6 +87,8 @@ class Relay:
             Conversations(self.state.snapshots, agent.name, resume) if resume is not None else None
         )
         self._clock = clock
+        self.lifecycle = Lifecycle(agent.name)
+        """Probes, live connections and the drain (see `drain`)."""
 
     @property
     def active(self) -> int:
@@ -108,11 +111,23 @@ class Relay:
             return titled_page(self.agent.name), PAGE_ASSETS[name]
         return read_asset(name) if name is not None else None
 
+    def probe(self, path: str) -> tuple[int, bytes] | None:
+        """The status and body of `/healthz` (liveness) or `/readyz` (readiness: 503 while draining)."""
+        return self.lifecycle.probe(path)
+
+    async def drain(self, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> None:
+        """For a deploy (SIGTERM): readiness goes false and new clients are refused; each connection
+        is closed once its turn is over, with code 1012 and its resume token, so the client resumes
+        the conversation on another instance; after `grace_seconds` the rest are closed as they are."""
+        await self.lifecycle.drain(grace_seconds)
+
     # -- connections -----------------------------------------------------------------------------
 
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
         """Whether to accept an upgrade: capacity (overall, then per client), origin, then the auth
         hook, which runs last so that a refused client spends no single-use ticket. None accepts."""
+        if self.lifecycle.draining:
+            return DRAINING
         rejection = await self._admission.check(handshake)
         if rejection is not None:
             return rejection
@@ -146,7 +161,8 @@ class Relay:
             bridge = ClientBridge(
                 self._open_session, self.policy, self.limits, channel, handshake.client, self._clock, keeper
             )
-            await bridge.run()
+            with self.lifecycle.connection(bridge):
+                await bridge.run()
         finally:
             with anyio.CancelScope(shield=True):
                 await self._admission.leave(admitted)

@@ -116,6 +116,10 @@ class RelayServer:
             if rejection is None:
                 return None
             return _rejected(rejection)
+        probe = self.relay.probe(handshake.path)
+        if probe is not None:
+            status, body = probe
+            return _response(status, body, "text/plain; charset=utf-8", {"Cache-Control": "no-store"})
         page = self.relay.page(handshake.path)
         if page is None:
             return _response(404, b"Not found\n", "text/plain; charset=utf-8")

@@ -70,6 +70,10 @@ class EventStream(Generic[T]):
         self._buffer.append(item)
         self._wakeup.set()
 
+    def __len__(self) -> int:
+        """Events buffered and not taken yet."""
+        return len(self._buffer)
+
     def wake(self) -> None:
         self._wakeup.set()
 

@@ -225,6 +225,12 @@ class Session:
         """Why the session ended on its own (None while it runs, or when the application closed it)."""
         return self._failure
 
+    @property
+    def busy(self) -> bool:
+        """Whether a turn is in progress: a response is being produced or awaited, or a tool runs
+        (a relay draining for a deploy waits for this to clear before it closes the connection)."""
+        return not self.closed and (self._engine.response_active or bool(self.running_calls))
+
     def conversation(self) -> list[dict[str, Any]]:
         """The conversation so far (the replay record, tool outputs included) as JSON-able entries,
         for continuing it in another session, in this process or another: `restore_conversation`."""

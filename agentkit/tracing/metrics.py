@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opentelemetry.metrics import Counter, Histogram, Meter
+from opentelemetry.metrics import Counter, Histogram, Meter, UpDownCounter
 
 _SECONDS_BUCKETS = (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92)
 _TURN_BUCKETS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6)
@@ -69,3 +69,17 @@ class Instruments:
                 description="Error frames received from the server.",
             ),
         )
+
+
+ACTIVE_SESSIONS = "agentkit.relay.active_sessions"
+
+
+def active_sessions(meter: Meter) -> UpDownCounter:
+    """Client sessions open on a relay process now, by `gen_ai.agent.name`: the sum over the
+    processes is the service's load, the signal an autoscaler wants (CPU stays low while calls wait
+    on the model)."""
+    return meter.create_up_down_counter(
+        ACTIVE_SESSIONS,
+        unit="{session}",
+        description="Client sessions open on this relay process now.",
+    )

@@ -81,11 +81,14 @@ def test_a_py_file_target_loads_too(bot_file: Path, tmp_path: Path) -> None:
     assert "shopbot › Hello!" in result.stdout
 
 
-def test_the_example_bot_is_a_ready_target_on_the_default_database(tmp_path: Path) -> None:
-    """A fresh clone: `agentkit chat examples.customer_service:agent` creates and seeds the default
-    shop database (here under a fresh XDG_DATA_HOME) and answers from it."""
+@pytest.mark.parametrize(
+    "target", ["examples.customer_service:agent", "examples.customer_service.bot:build_agent"]
+)
+def test_the_example_bot_is_a_ready_target_on_the_default_database(tmp_path: Path, target: str) -> None:
+    """A fresh clone: `agentkit chat examples.customer_service:agent` (or its factory) creates and
+    seeds the default shop database (here under a fresh XDG_DATA_HOME) and answers from it."""
     env = {**offline_env(), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = chat("examples.customer_service:agent", "Where is my order A-1002?\n", ROOT, env)
+    result = chat(target, "Where is my order A-1002?\n", ROOT, env)
     assert result.returncode == 0, result.stderr
     assert "Chatting with 'shop assistant'" in result.stdout
     assert "lookup_order(order_id='A-1002')" in result.stdout

@@ -63,7 +63,7 @@ FILLER_AFTER = 1.0
 
 
 def build_agent(
-    db: ShopDatabase,
+    db: ShopDatabase | None = None,
     *,
     speak: bool = False,
     listen: bool = False,
@@ -75,6 +75,9 @@ def build_agent(
     audio (with a transcript) instead of text; `listen`: take spoken input with server VAD;
     `approver`: decides refunds above the limit (None: the application calls `session.approve`);
     `carrier_delay`: seconds the carrier's tracking service takes."""
+    db = (
+        db if db is not None else ShopDatabase()
+    )  # the default database, as `agentkit chat ...:build_agent` gets
     settings: dict[str, Any] = {
         "deps": ShopDeps(db, carrier_delay=carrier_delay),
         "voice": "alloy" if speak else None,

@@ -152,6 +152,9 @@ _ENDED_BADLY = frozenset({"cancelled", "incomplete", "failed"})
 _MAY_FOLLOW_UP = frozenset({"completed", "disconnected"})
 CREATE_TIMEOUT_CODE = "response_create_timeout"
 BUSY_TIMEOUT_CODE = "active_response_timeout"
+NO_CALL_ID_CODE = "function_call_without_call_id"
+"""Reported (once per call item) when the model calls a tool with an empty `call_id`: no output can
+ever be matched to it, so it is not run, and the report is what answers it."""
 DEFAULT_CREATE_TIMEOUT = 15.0
 _FORGET_AFTER = 1024
 """Ids of finished responses and calls kept (to ignore late events and duplicates) before the oldest go."""
@@ -285,6 +288,8 @@ class TurnEngine:
         self._retired: dict[str, None] = {}
         """Finished response ids, oldest first; with `_settled_ids` bounded by `_FORGET_AFTER`."""
         self._settled_ids: dict[str, None] = {}
+        self._unanswerable: dict[str, None] = {}
+        """Item keys of calls without a call_id, already reported."""
         self._calls: dict[str, ToolCall] = {}
         self._calls_by_item: dict[str, ToolCall] = {}
         self._app_requests: deque[ResponseParams | None] = deque()
@@ -328,6 +333,11 @@ class TurnEngine:
     @property
     def response_active(self) -> bool:
         return self._in_flight is not None or any(not r.done for r in self._responses.values())
+
+    @property
+    def response_requested(self) -> bool:
+        """A response is active, being created, or asked for and waiting its turn."""
+        return self.response_active or bool(self._app_requests) or self._busy_since is not None
 
     @property
     def next_deadline(self) -> float | None:
@@ -1123,7 +1133,10 @@ class TurnEngine:
             known.item_id = known.item_id or item_id or ""
             return known
         response = self._ensure_response(response_id, now, out)
-        if response is None or not call_id:
+        if response is None:
+            return None
+        if not call_id:
+            self._report_unanswerable(key, now, out)
             return None
         call = ToolCall(call_id, key, response_id, item_id or "")
         self._calls[call_id] = call
@@ -1133,6 +1146,14 @@ class TurnEngine:
             response.turn.calls.append(call)
         self._record.call(call_id)
         return call
+
+    def _report_unanswerable(self, key: str, now: float, out: list[Action]) -> None:
+        if key in self._unanswerable:
+            return
+        _remember(self._unanswerable, key)
+        message = "the model called a tool without a call_id; no output can answer it, so it was not run"
+        error = ErrorDetail(type="invalid_response", code=NO_CALL_ID_CODE, message=message)
+        out.append(Emit(ErrorReported(time=now, error=error, fatal=False)))
 
     @staticmethod
     def _complete_from_item(call: ToolCall, item: FunctionCallItem) -> None:

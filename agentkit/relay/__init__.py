@@ -10,6 +10,7 @@ from agentkit.relay.auth import AuthResult, ClientAuth, TicketSigner, bearer_aut
 from agentkit.relay.channel import ClientChannel, ClientGone
 from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.hosts import AllowedHosts
 from agentkit.relay.limits import RelayLimits
 from agentkit.relay.notices import ToolActivity, ToolPhase
 from agentkit.relay.policy import (
@@ -28,6 +29,7 @@ __all__ = [
     "POLICY_VIOLATION",
     "SERVER_OWNED_FIELDS",
     "STATIC_DIR",
+    "AllowedHosts",
     "AuthResult",
     "ClientAuth",
     "ClientChannel",

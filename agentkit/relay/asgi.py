@@ -69,6 +69,13 @@ def _local_path(scope: Scope) -> str:
     return path or ""
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _handshake(scope: Scope, path: str) -> Handshake:
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
     query = scope.get("query_string", b"").decode("latin-1")
@@ -106,6 +113,11 @@ class RelayApp:
             status, text = probe
             body = b"" if scope["method"] == "HEAD" else text
             await _respond(send, status, body, "text/plain; charset=utf-8", _PROBE_HEADERS, len(text))
+            return
+        # Probes above are answered for any Host (a load balancer's health check names the address).
+        rejection = self.relay.check_host(_header(scope, b"host"))
+        if rejection is not None:
+            await _respond(send, rejection.status, rejection.body(), "text/plain; charset=utf-8")
             return
         page = self.relay.page(path) if scope.get("method") in ("GET", "HEAD") else None
         if page is None:

@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
-from agentkit.engine import AppEvent, ToolCallFinished, ToolCallStarted
+from agentkit.engine import NO_CALL_ID_CODE, AppEvent, ErrorReported, ToolCallFinished, ToolCallStarted
 from agentkit.protocol import (
     ClientEvent,
     Codec,
@@ -25,7 +25,9 @@ from agentkit.protocol import (
     InputAudioBufferAppend,
     InputAudioPart,
     MessageItem,
+    ResponseCreate,
     ServerEvent,
+    SessionUpdate,
 )
 from agentkit.relay.channel import ClientChannel, ClientGone
 from agentkit.relay.limits import (
@@ -37,9 +39,11 @@ from agentkit.relay.limits import (
     RelayLimits,
     TokenBucket,
 )
+from agentkit.relay.live_checks import merge_session_update, refuse_busy_response
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.refusal import Refusal
 from agentkit.relay.resume import Keeper
+from agentkit.relay.server_view import unanswerable_call_error
 from agentkit.session import EventStream, Session, SessionClosed
 
 logger = logging.getLogger("agentkit.relay")
@@ -96,15 +100,14 @@ class ClientBridge:
             if keeper is not None:
                 keeper.restore(session)
             upstream = session.server_events()
-            notices = session.events() if self.policy.tool_notices else None
+            app_events = session.events()
             kept = session.events() if keeper is not None else None
             async with session, anyio.create_task_group() as tg:
                 self._tg = tg
                 if self._ending.decided:  # ended (stopped by a drain) while the session was opening
                     tg.cancel_scope.cancel()
                 tg.start_soon(self._model_to_client, upstream, session)
-                if notices is not None:
-                    tg.start_soon(self._tool_notices, notices)
+                tg.start_soon(self._app_events, app_events)
                 if keeper is not None and kept is not None:
                     tg.start_soon(self._keep, keeper, session, kept)
                 if limits.max_session_seconds is not None:
@@ -209,6 +212,10 @@ class ClientBridge:
             if not messages.take(1, now):
                 return self._finish(CLOSE_POLICY, "message rate limit exceeded")
             event = policy.check_client_frame(frame)
+            if isinstance(event, ResponseCreate) and session.response_requested:
+                event = refuse_busy_response(event)
+            elif isinstance(event, SessionUpdate):
+                event = merge_session_update(event, session.config)
             if isinstance(event, Refusal):
                 await self._send(event.to_error_event())
                 continue
@@ -240,11 +247,15 @@ class ClientBridge:
             pass
         self._finish(CLOSE_INTERNAL, "the agent's session ended")
 
-    async def _tool_notices(self, events: EventStream[AppEvent]) -> None:
+    async def _app_events(self, events: EventStream[AppEvent]) -> None:
+        """Tool notices (when the policy wants them), and what the engine had to report about a
+        call it could not run: the client hears of it instead of waiting on a silent turn."""
         policy = self.policy
         async for event in events:
-            notice = None
-            if isinstance(event, ToolCallStarted):
+            notice: ServerEvent | None = None
+            if isinstance(event, ErrorReported) and event.error.code == NO_CALL_ID_CODE:
+                notice = unanswerable_call_error()
+            elif isinstance(event, ToolCallStarted):
                 notice = policy.tool_activity(
                     self.state, call_id=event.call_id, name=event.name, phase="started"
                 )

@@ -7,6 +7,7 @@ import argparse
 import ipaddress
 import logging
 import sys
+from collections.abc import Collection
 from typing import Any
 
 import anyio
@@ -14,6 +15,7 @@ import anyio
 from agentkit.agent import Agent
 from agentkit.connection import Endpoint, EndpointError
 from agentkit.relay.auth import ClientAuth
+from agentkit.relay.hosts import LOOPBACK_NAMES, host_name
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.relay import Relay
 from agentkit.relay.server import RelayServer
@@ -62,6 +64,15 @@ def exposure_warning(host: str, auth: ClientAuth | None) -> str | None:
     )
 
 
+def served_names(host: str, extra: Collection[str]) -> list[str]:
+    """The Host names a relay listening on `host` answers: loopback, the listening name when it is
+    one (not a wildcard address), and the `--allow-host` names."""
+    names = [*LOOPBACK_NAMES, *extra]
+    if host and host_name(host) not in ("0.0.0.0", "::"):
+        names.append(host)
+    return names
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "relay",
@@ -78,6 +89,14 @@ def register(subparsers: Any) -> None:
         dest="origins",
         metavar="ORIGIN",
         help="a browser origin allowed to connect (repeatable; default: the relay's own origin only)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        dest="hosts",
+        metavar="NAME",
+        help="a name browsers use to reach the relay (repeatable; the loopback names and --host are "
+        "always served; anything else is refused against DNS rebinding)",
     )
     parser.add_argument("--tool-notices", action="store_true", help="tell clients when tools run")
     parser.add_argument(
@@ -144,6 +163,7 @@ def _relay(target: Agent | Relay, args: argparse.Namespace, endpoint: Endpoint |
         endpoint,
         policy=RelayPolicy(tool_notices=args.tool_notices),
         allowed_origins=args.origins,
+        allowed_hosts=served_names(args.host, args.hosts or ()),
         path=args.path,
     )
 

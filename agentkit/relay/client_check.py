@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
 
 from agentkit.protocol import (
+    CLIENT_EVENTS,
     ClientEvent,
     Codec,
     ConversationItemCreate,
@@ -36,7 +38,13 @@ from agentkit.relay.refusal import Refusal
 
 MAX_ID_CHARS = 128
 """Longest `event_id`, item id or response id a client may send."""
+MAX_INTEGER = 2**53 - 1
+"""Largest integer (either sign) a client frame may hold anywhere: JavaScript's exact range, far past
+any real count, index or duration, and small enough that no number costs the relay real work."""
 _MAX_ECHO = 64
+_KNOWN_EVENT_TYPES = frozenset(
+    {cls.kind for cls in CLIENT_EVENTS} | {"transcription_session.update", "transcription_session.updated"}
+)
 _GA = Codec(Dialect.GA)
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}")
 _TURN_FIELDS = frozenset({"type", "threshold", "prefix_padding_ms", "silence_duration_ms", "eagerness"})
@@ -62,8 +70,31 @@ _KNOWN_NAMES = frozenset(
 )
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_ECHO else text[:_MAX_ECHO] + "…"
+def _event_type(value: str) -> str:
+    """An event type for a refusal message: protocol event names are quoted, anything else is not."""
+    return value if value in _KNOWN_EVENT_TYPES else "unknown"
+
+
+class _Unacceptable(ValueError):
+    """Internal: a JSON number or constant no client frame may hold."""
+
+
+def _bounded_int(digits: str) -> int:
+    # Checked on the digits, before Python converts them: a 4,000-digit number costs nothing here.
+    if len(digits.lstrip("-")) > len(str(MAX_INTEGER)) or abs(number := int(digits)) > MAX_INTEGER:
+        raise _Unacceptable(f"integers must be within ±{MAX_INTEGER}")
+    return number
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _Unacceptable("numbers must be finite")
+    return number
+
+
+def _no_constant(name: str) -> float:
+    raise _Unacceptable(f"{name} is not a JSON number")
 
 
 def _name(value: str) -> str:
@@ -75,7 +106,11 @@ def check_client_frame(policy: PolicyRules, frame: str | bytes) -> ClientEvent |
     if len(frame) > policy.max_frame_chars:
         return Refusal("unknown", f"frame is larger than {policy.max_frame_chars} characters")
     try:
-        data = json.loads(frame)
+        data = json.loads(
+            frame, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except _Unacceptable as unacceptable:
+        return Refusal("unknown", str(unacceptable))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return Refusal("unknown", "frame is not valid JSON")
     if not isinstance(data, dict):
@@ -87,12 +122,12 @@ def check_client_frame(policy: PolicyRules, frame: str | bytes) -> ClientEvent |
     client_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= MAX_ID_CHARS else None
     event = _GA.client_event_from_dict(data, frame)
     if isinstance(event, ProtocolError):
-        return Refusal(_clip(kind), event.message, client_id)
+        return Refusal(_event_type(kind), event.message, client_id)
     return check_client_event(policy, event)
 
 
 def check_client_event(policy: PolicyRules, event: ClientEvent) -> ClientEvent | Refusal:
-    kind = _clip(event.type) if isinstance(event, UnknownClientEvent) else event.kind
+    kind = _event_type(event.type) if isinstance(event, UnknownClientEvent) else event.kind
     if event.event_id is not None and len(event.event_id) > MAX_ID_CHARS:
         return Refusal(kind, f"event_id is longer than {MAX_ID_CHARS} characters", param="event_id")
     if isinstance(event, UnknownClientEvent):

@@ -27,6 +27,10 @@ class Gateway(Protocol):
         """Clients connected now."""
         ...
 
+    def check_host(self, host: str | None) -> Rejection | None:
+        """Whether to answer a request with this `Host` header at all; None answers."""
+        ...
+
     def page(self, path: str) -> tuple[bytes, str] | None:
         """The body and content type of a page file at `path`, or None when there is none."""
         ...

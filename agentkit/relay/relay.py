@@ -24,6 +24,7 @@ from agentkit.relay.bridge import ClientBridge
 from agentkit.relay.channel import ClientChannel
 from agentkit.relay.client_slots import ClientKey, peer_address
 from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.hosts import AllowedHosts
 from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS, DRAINING, PROBE_PATHS, Lifecycle
 from agentkit.relay.limits import CLOSE_POLICY, CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
@@ -34,6 +35,7 @@ from agentkit.state import SharedState
 logger = logging.getLogger("agentkit.relay")
 
 FORBIDDEN_ORIGIN = Rejection(403, "Origin not allowed")
+FORBIDDEN_HOST = Rejection(403, "Host not allowed: this relay does not serve that name (see allowed_hosts)")
 
 
 class Relay:
@@ -41,6 +43,9 @@ class Relay:
 
     `endpoint`: the model service (None: from the environment, as `agent.connect()` does).
     `auth`: checks each upgrade request (see `agentkit.relay.auth`); None lets anyone in.
+    `allowed_hosts`: the names the relay serves (its `Host` header), against DNS rebinding: exact
+    names, `.example.com` for a domain and its subdomains, or `"*"`; None (the default) serves only
+    the loopback names (localhost, 127.x.x.x, ::1). Others get HTTP 403, before the upgrade.
     `allowed_origins`: browser origins allowed to connect, `"*"` for any; None (the default) allows
     only the relay's own origin (and clients that send no Origin, which are not browsers).
     `client_key`: names the client of a handshake for `limits.max_connections_per_client`; the
@@ -59,6 +64,7 @@ class Relay:
         limits: RelayLimits | None = None,
         auth: ClientAuth | None = None,
         allowed_origins: Collection[str] | None = None,
+        allowed_hosts: Collection[str] | None = None,
         path: str = "/realtime",
         client_key: ClientKey = peer_address,
         deps: Any = AGENT_DEPS,
@@ -76,6 +82,7 @@ class Relay:
         self.allowed_origins = (
             None if allowed_origins is None else frozenset(_origin(o) for o in allowed_origins)
         )
+        self.allowed_hosts = AllowedHosts(allowed_hosts)
         self.path = path
         self.deps = agent.deps if deps is AGENT_DEPS else deps
         self.serve_page = serve_page
@@ -123,9 +130,20 @@ class Relay:
 
     # -- connections -----------------------------------------------------------------------------
 
+    def check_host(self, host: str | None) -> Rejection | None:
+        """Whether to answer a request with this `Host` header at all (page or upgrade); None answers."""
+        if self.allowed_hosts.allows(host):
+            return None
+        logger.info("relay: refused a request for a name it does not serve")
+        return FORBIDDEN_HOST
+
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
-        """Whether to accept an upgrade: capacity (overall, then per client), origin, then the auth
-        hook, which runs last so that a refused client spends no single-use ticket. None accepts."""
+        """Whether to accept an upgrade: the Host name, capacity (overall, then per client), origin,
+        then the auth hook, which runs last so that a refused client spends no single-use ticket.
+        None accepts."""
+        rejection = self.check_host(handshake.headers.get("host"))
+        if rejection is not None:
+            return rejection
         if self.lifecycle.draining:
             return DRAINING
         rejection = await self._admission.check(handshake)

@@ -120,6 +120,9 @@ class RelayServer:
         if probe is not None:
             status, body = probe
             return _response(status, body, "text/plain; charset=utf-8", {"Cache-Control": "no-store"})
+        rejection = self.relay.check_host(handshake.headers.get("host"))
+        if rejection is not None:
+            return _rejected(rejection)
         page = self.relay.page(handshake.path)
         if page is None:
             return _response(404, b"Not found\n", "text/plain; charset=utf-8")

@@ -73,6 +73,7 @@ from agentkit.relay.notices import ToolActivity, ToolPhase
 from agentkit.relay.policy_rules import PolicyRules
 
 GENERIC_ERROR_MESSAGE = "The agent's model service reported an error."
+UNANSWERABLE_CALL_MESSAGE = "The model asked for a tool in a way the agent cannot answer; ask again."
 _HIDDEN_TRANSCRIPTION_FIELDS = ("prompt",)
 
 
@@ -146,6 +147,14 @@ def tool_activity(
         phase=phase,
         ok=ok if phase == "finished" else None,
     )
+
+
+def unanswerable_call_error() -> ErrorEvent:
+    """What a client is told when the model called a tool that cannot be answered (no call_id)."""
+    detail = ErrorDetail(
+        type="server_error", code="tool_call_unanswerable", message=UNANSWERABLE_CALL_MESSAGE
+    )
+    return ErrorEvent(event_id=new_id("event"), error=detail)
 
 
 def _is_visible(policy: PolicyRules, item: Item) -> bool:

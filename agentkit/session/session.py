@@ -275,6 +275,16 @@ class Session:
         """The call ids of the tools running now."""
         return self._runner.running if self._runner is not None else ()
 
+    @property
+    def config(self) -> SessionConfig:
+        """The session configuration as sent so far: the agent's, with every update merged in."""
+        return self._engine.config
+
+    @property
+    def response_requested(self) -> bool:
+        """A response is active, being created, or asked for and waiting for the active one to end."""
+        return self._engine.response_requested
+
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Session:

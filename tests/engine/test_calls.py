@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from agentkit.engine import (
+    NO_CALL_ID_CODE,
     ArgumentsDelta,
     CallPolicy,
     EngineClosed,
+    ErrorReported,
     StartCall,
     ToolCallFinished,
     ToolCallStarted,
@@ -179,3 +181,19 @@ def test_policy_is_asked_by_tool_name() -> None:
     h = Harness(policy=policy)
     h.feed(created("r1"), *call_events("r1", 0, "c1", name="alpha"), *call_events("r1", 1, "c2", name="beta"))
     assert asked == ["alpha", "beta"]
+
+
+def test_a_call_without_a_call_id_is_reported_once_never_run_and_never_silent() -> None:
+    h = Harness()
+    unnamed = [
+        fc_added("r1", 0, "", item_id="item_nameless"),
+        fc_delta("r1", 0, "", '{"q": 1}', item_id="item_nameless"),
+        fc_args_done("r1", 0, "", '{"q": 1}', item_id="item_nameless"),
+    ]
+    actions = h.feed(created("r1"), *unnamed, done("r1"))
+    reports = h.emitted(ErrorReported, actions)
+    assert [(r.error.code, r.fatal) for r in reports] == [(NO_CALL_ID_CODE, False)]
+    assert "call_id" in reports[0].error.message
+    assert h.started() == []
+    assert h.engine.running_calls == ()
+    assert not h.engine.response_requested  # nothing waits on an output that can never come

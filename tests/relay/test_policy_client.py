@@ -124,7 +124,7 @@ def test_canonical_events_are_checked_too() -> None:
     )
     unknown = POLICY.check_client_event(UnknownClientEvent(type="session.close", event_id="e9"))
     assert isinstance(unknown, Refusal)
-    assert (unknown.event_type, unknown.event_id) == ("session.close", "e9")
+    assert (unknown.event_type, unknown.event_id) == ("unknown", "e9")  # never echoed
 
 
 # -- forbidden event types -----------------------------------------------------------------------------

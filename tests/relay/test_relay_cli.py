@@ -229,3 +229,16 @@ def test_the_command_warns_on_stderr_before_serving_an_open_relay_beyond_loopbac
     expected = f"agentkit relay: warning: listening on {host} with no client authentication"
     assert (expected in printed.err) is warns
     assert printed.err.count("\n") == (1 if warns else 0)
+
+
+def test_the_command_serves_loopback_its_listening_name_and_the_allowed_hosts() -> None:
+    from agentkit.relay.cli import served_names
+    from agentkit.relay.hosts import AllowedHosts
+
+    assert AllowedHosts(served_names("127.0.0.1", [])).allows("localhost:8080")
+    assert not AllowedHosts(served_names("0.0.0.0", [])).allows("0.0.0.0:8080")
+    assert AllowedHosts(served_names("voice.lan", [])).allows("voice.lan:8080")
+    allowed = AllowedHosts(served_names("0.0.0.0", ["shop.example"]))
+    assert allowed.allows("shop.example")
+    assert allowed.allows("127.0.0.1:80")
+    assert not allowed.allows("rebind.attacker.example:8080")

@@ -69,7 +69,7 @@ FORBIDDEN: list[tuple[str, dict[str, Any] | str, str]] = [
     ),
     ("response tools", {"type": "response.create", "response": {"tools": []}}, "response.create"),
     ("item delete", {"type": "conversation.item.delete", "item_id": "item_1"}, "conversation.item.delete"),
-    ("unknown type", {"type": "session.hijack"}, "session.hijack"),
+    ("unknown type", {"type": "session.hijack"}, "unknown"),
     ("not JSON", "{not json", "unknown"),
     ("not an object", "[1, 2]", "unknown"),
 ]

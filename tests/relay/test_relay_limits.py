@@ -124,7 +124,12 @@ async def test_a_client_that_stops_reading_is_disconnected() -> None:
             if message["type"] == "websocket.send":
                 await anyio.sleep_forever()  # the client's buffers are full: it never reads
 
-        scope = {"type": "websocket", "path": "/realtime", "headers": [], "query_string": b""}
+        scope = {
+            "type": "websocket",
+            "path": "/realtime",
+            "headers": [(b"host", b"localhost")],
+            "query_string": b"",
+        }
         with anyio.fail_after(10):
             await app(scope, receive, send)
             await upstream.connections[0].closed.wait()  # its upstream session is closed too
@@ -151,7 +156,12 @@ async def test_a_client_gone_before_the_upgrade_is_accepted_costs_no_session() -
     async with LocalRealtimeServer() as upstream:
         endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
         app = Relay(make_agent(), endpoint, auth=slow_hook).asgi()
-        scope = {"type": "websocket", "path": "/realtime", "headers": [], "query_string": b""}
+        scope = {
+            "type": "websocket",
+            "path": "/realtime",
+            "headers": [(b"host", b"localhost")],
+            "query_string": b"",
+        }
         with anyio.fail_after(10):
             await app(scope, receive, send)  # returns quietly instead of raising into the server
         assert upstream.connections == []

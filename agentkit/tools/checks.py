@@ -14,6 +14,10 @@ from typing import Any
 
 from agentkit.tools.errors import ToolDefinitionError, ToolDefinitionWarning
 
+_WARNED: dict[Any, Any] = {}
+"""The `warnings` registry for these warnings: under the default filter each message shows once per
+process, however often a tool is rebuilt (plugins and MCP servers build theirs per session)."""
+
 
 def definition_gaps(description: str, untyped: Sequence[str]) -> list[str]:
     """Each thing the model will miss, as a clause that says how to fix it."""
@@ -48,4 +52,5 @@ def report_gaps(function: Callable[..., Any], name: str, gaps: list[str], *, str
         filename=code.co_filename,
         lineno=code.co_firstlineno,
         module=getattr(function, "__module__", None) or "agentkit.tools",
+        registry=_WARNED,
     )

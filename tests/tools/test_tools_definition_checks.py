@@ -112,3 +112,16 @@ def test_an_unsupported_parameter_type_names_the_parameter_and_the_type() -> Non
         ToolDefinitionError, match=r"parameter done: type Callable\[\[int\], int\] is not supported"
     ):
         tool(call_back)
+
+
+def test_under_the_default_filter_each_warning_shows_once() -> None:
+    """Plugins and MCP servers rebuild their tools for every session: one warning, not one each time."""
+
+    def rebuilt(query):  # type: ignore[no-untyped-def]
+        return query
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for _ in range(3):
+            tool(rebuilt)
+    assert [type(w.message) for w in caught] == [ToolDefinitionWarning]

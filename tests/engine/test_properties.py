@@ -341,6 +341,26 @@ class World:
         elif op == "reconnect":
             self.reconnect()
 
+    def quiet_choices(self) -> list[str]:
+        """What may happen next when nothing interferes: the server and the tools making progress."""
+        queues = (("out", self.outbox), ("in", self.inbox), ("gen", self.generating))
+        return [name for name, queue in queues if queue] + (["tool"] if self.running() else [])
+
+    def running(self) -> list[str]:
+        return [c for c in self.started if c not in self.settled_ids]
+
+    def quiet_step(self, pick: str) -> None:
+        """Carry out one of `quiet_choices`."""
+        if pick == "out":
+            self.deliver(self.outbox.popleft())
+        elif pick == "in":
+            self.process_one()
+        elif pick == "gen":
+            self.generate_one()
+        else:
+            call_id = self.data.draw(st.sampled_from(self.running()))
+            self.apply(self.h.engine.call_finished(call_id, "ok", status="ok", now=self.h.now))
+
     def decide_one(self) -> bool:
         """Approve or reject a waiting call, or (False) leave them all to their deadline."""
         engine = self.h.engine
@@ -403,9 +423,10 @@ class World:
 def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
     late = data.draw(st.sampled_from(["silent", "speak", "drop"]), label="late results")
     filler = data.draw(st.sampled_from([None, "say you are still on it"]), label="filler")
+    reply = data.draw(st.booleans(), label="tools need a reply")
     harness = Harness(
         connect=False,
-        policy=lambda name: CallPolicy(filler=filler, late=late),
+        policy=lambda name: CallPolicy(follow_up=reply, filler=filler, late=late),
         approvals=lambda *call: world.needs_approval(*call),
         filler_after=data.draw(st.sampled_from([None, 1.0]), label="filler after"),
     )
@@ -441,11 +462,13 @@ def test_invariants_hold_for_any_order(data: st.DataObject) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.DataObject) -> None:
-    """One request, tools finishing in any order, nothing racing: one create per batch, no more; slow
-    tools get fillers and spoken progress, and none of those is ever taken for a follow-up."""
+    """One request, tools finishing in any order, nothing racing: one create per batch, no more (none
+    for a batch of tools that need no reply); slow tools get fillers and spoken progress, and none of
+    those is ever taken for a follow-up."""
+    no_reply = data.draw(st.booleans(), label="tools that need no reply")
     harness = Harness(
         connect=False,
-        policy=lambda name: CallPolicy(filler="say you are still on it"),
+        policy=lambda name: CallPolicy(follow_up=not no_reply, filler="say you are still on it"),
         filler_after=data.draw(st.sampled_from([None, 1.0]), label="filler after"),
     )
     world = World(harness, data, echo=data.draw(st.booleans(), label="echo"))
@@ -453,32 +476,21 @@ def test_without_interference_each_batch_gets_exactly_one_follow_up(data: st.Dat
     world.app_requests += 1
     world.apply(world.h.engine.request_response(0.0))
     for _ in range(300):
-        running = [c for c in world.started if c not in world.settled_ids]
-        choices = [
-            n for n, ok in (("out", world.outbox), ("in", world.inbox), ("gen", world.generating)) if ok
-        ]
-        if running:
-            choices += ["tool", "wait", "progress"]
+        choices = world.quiet_choices()
         if not choices:
             break
-        pick = data.draw(st.sampled_from(choices))
-        if pick == "out":
-            world.deliver(world.outbox.popleft())
-        elif pick == "in":
-            world.process_one()
-        elif pick == "gen":
-            world.generate_one()
-        elif pick == "wait":
+        pick = data.draw(st.sampled_from([*choices, *(["wait", "progress"] if world.running() else [])]))
+        if pick == "wait":
             world.h.now += 2.0
             world.apply(world.h.engine.tick(world.h.now))
         elif pick == "progress":
             world.progress_notes += 1
-            world.apply(world.h.engine.say_progress(running[0], "still checking", world.h.now))
+            world.apply(world.h.engine.say_progress(world.running()[0], "still checking", world.h.now))
         else:
-            call_id = data.draw(st.sampled_from(running))
-            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=world.h.now))
+            world.quiet_step(pick)
     assert world.race_errors == 0
-    assert world.creates - world.fillers == world.app_requests + world.batches
+    follow_ups = 0 if no_reply else world.batches
+    assert world.creates - world.fillers == world.app_requests + follow_ups
     assert set(world.started) == set(world.settled_ids)
 
 
@@ -495,11 +507,7 @@ def test_calls_waiting_for_approval_keep_their_batch_whole(data: st.DataObject) 
     world.app_requests += 1
     world.apply(world.h.engine.request_response(0.0))
     for _ in range(300):
-        running = [c for c in world.started if c not in world.settled_ids]
-        queues = (("out", world.outbox), ("in", world.inbox), ("gen", world.generating))
-        choices = [name for name, queue in queues if queue]
-        choices += ["tool"] if running else []
-        choices += ["decide"] if world.awaiting else []
+        choices = world.quiet_choices() + (["decide"] if world.awaiting else [])
         if not choices:
             if (deadline := world.h.engine.next_deadline) is None:
                 break
@@ -507,17 +515,10 @@ def test_calls_waiting_for_approval_keep_their_batch_whole(data: st.DataObject) 
             world.apply(world.h.engine.tick(world.h.now))
             continue
         pick = data.draw(st.sampled_from(choices))
-        if pick == "out":
-            world.deliver(world.outbox.popleft())
-        elif pick == "in":
-            world.process_one()
-        elif pick == "gen":
-            world.generate_one()
-        elif pick == "decide":
+        if pick == "decide":
             world.decide_one()
         else:
-            call_id = data.draw(st.sampled_from(running))
-            world.apply(world.h.engine.call_finished(call_id, "ok", status="ok", now=world.h.now))
+            world.quiet_step(pick)
     assert world.race_errors == 0
     assert world.creates == world.app_requests + world.batches, "one follow-up per batch, decided or not"
     assert set(world.started) <= set(world.settled_ids)

@@ -192,9 +192,12 @@ async def _attach(
             "--attach needs the service that holds the call: set AZURE_OPENAI_ENDPOINT and "
             "AZURE_OPENAI_DEPLOYMENT_NAME (with AZURE_OPENAI_API_KEY, or Entra ID), or OPENAI_API_KEY"
         )
+    if args.approvals == "ask":
+        raise UsageError("--approvals ask needs the terminal chat or --serve (it asks a supervisor)")
+    agent = build_agent(db, speak=True, listen=True, approver=FIXED[args.approvals or "allow"])
     io.announce(f"Attaching to call {args.attach} at {describe(endpoint)}.")
     try:
-        await attach(build_agent(db, speak=True, listen=True), endpoint, args.attach, io.stdout, observer)
+        await attach(agent, endpoint, args.attach, io.stdout, observer)
     finally:
         await endpoint.aclose()
     io.announce(f"Call {args.attach} ended.")

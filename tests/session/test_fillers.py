@@ -6,11 +6,21 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from agentkit import Agent, ResponseFinished, ResponseStarted, TextDelta, ToolContext, TurnDone, tool
+from agentkit import (
+    Agent,
+    ResponseFinished,
+    ResponseStarted,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    ToolContext,
+    TurnDone,
+    tool,
+)
 from agentkit.engine import AppEvent
 from agentkit.protocol import Dialect, ResponseCreate
 from agentkit.session import EventStream
-from agentkit.testing import KeywordModel
+from agentkit.testing import Call, KeywordModel, Say, ScriptedModel
 from tests.session.helpers import DIALECTS, endpoint_for, local_server, next_of, of_type, outputs
 
 pytestmark = pytest.mark.anyio
@@ -86,3 +96,40 @@ async def test_a_tool_can_have_its_progress_spoken() -> None:
         creates = of_type(server.connections[0].received, ResponseCreate)
         assert said == "The carrier's system is slow today."
         assert len(creates) == 3, "question, the spoken progress (no timed filler: filler=False), follow-up"
+
+
+@pytest.mark.parametrize(("late", "creates"), [("speak", 3), ("silent", 2)])
+async def test_a_result_after_the_user_moved_on_follows_the_tools_late_policy(
+    late: str, creates: int
+) -> None:
+    release = anyio.Event()
+
+    @tool(late=late)
+    async def track_shipment(order_id: str) -> str:
+        """Track the shipment of an order with the carrier.
+
+        Args:
+            order_id: The order id, like A-1001.
+        """
+        await release.wait()
+        return f"{order_id} arrives on Tuesday"
+
+    model = ScriptedModel(
+        [[Call("track_shipment", {"order_id": "A-1001"})], [Say("Sure, what else?")], [Say("Tuesday.")]]
+    )
+    agent = Agent("shop", tools=[track_shipment], output_modalities=["text"])
+    async with local_server(model) as server:
+        with anyio.fail_after(10):
+            async with agent.connect(endpoint_for(server, Dialect.GA)) as session, session.events() as events:
+                await session.send_text("Where is A-1001?")
+                await next_of(events, ToolCallStarted)
+                moved_on = await session.ask("Never mind, something else")  # overtakes the call's batch
+                release.set()
+                await next_of(events, ToolCallFinished)
+                if late == "speak":
+                    spoken = (await next_of(events, TurnDone)).turn
+                    assert spoken.text == "Tuesday."
+        [conn] = server.connections
+        assert moved_on.text == "Sure, what else?"
+        assert list(outputs(conn).values()) == ["A-1001 arrives on Tuesday"]
+        assert len(of_type(conn.received, ResponseCreate)) == creates

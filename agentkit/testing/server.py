@@ -30,10 +30,11 @@ from agentkit.testing.calls_endpoint import CallsEndpoint
 from agentkit.testing.connection import ServerConnection, Services, request_headers
 from agentkit.testing.faults import Faults
 from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
-from agentkit.testing.http import connection_class
+from agentkit.testing.http import HttpReply, HttpRequest, connection_class
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
+from agentkit.testing.sip_calls import LocalCalls
 from agentkit.testing.timing import Timing, TimingName
 
 logger = logging.getLogger("agentkit.testing.server")
@@ -107,6 +108,9 @@ class LocalRealtimeServer:
         """Every call made on this server (WebRTC), by id; ended ones stay (`call.ended`)."""
         self._call_tasks: set[asyncio.Task[None]] = set()
         self._calls_endpoint = CallsEndpoint(self._auth, self.calls, self._new_call)
+        self.sip = LocalCalls(self._auth, self._start_sip_call, self._end_call)
+        """SIP calls: ring one with `sip.ring()`; the app accepts it over REST, as with the service, and
+        an accepted call runs as a call (`calls[call_id]`) its sideband can attach to."""
 
     def _token_ok(self, token: str) -> bool:
         """A bearer token other than the key: one the test allows, or an `ek_` secret minted here."""
@@ -115,6 +119,19 @@ class LocalRealtimeServer:
         if callable(self._accepted):
             return bool(self._accepted(token))
         return any(hmac.compare_digest(token.encode(), allowed.encode()) for allowed in self._accepted)
+
+    async def _http(self, request: HttpRequest) -> HttpReply:
+        """A POST: the SIP call endpoints for calls rung with `sip.ring()`, else the WebRTC ones."""
+        reply = await self.sip.answer(request)
+        return reply if reply is not None else await self._calls_endpoint.handle(request)
+
+    async def _start_sip_call(self, call_id: str, session: SessionConfig) -> None:
+        await self.create_call(session, call_id=call_id)
+
+    async def _end_call(self, call_id: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None:
+            await call.hang_up()
 
     async def _new_call(self, session: SessionConfig | None, model: str, flavor: str) -> LocalCall:
         return await self.create_call(session, model=model, flavor="azure" if flavor == "azure" else "openai")
@@ -185,7 +202,7 @@ class LocalRealtimeServer:
             process_request=self._check_request,
             process_response=self._tag_response,
             select_subprotocol=_select_subprotocol,
-            create_connection=connection_class(self._calls_endpoint.handle),
+            create_connection=connection_class(self._http),
             max_size=_MAX_FRAME,
             ping_interval=None,
             compression=None,
@@ -241,11 +258,15 @@ class LocalRealtimeServer:
         model: str = "gpt-realtime",
         flavor: Literal["openai", "azure"] = "openai",
         headers: dict[str, str] | None = None,
+        call_id: str | None = None,
     ) -> LocalCall:
-        """Start a call, as the calls endpoint does for a WebRTC offer; its caller is `call.peer`."""
+        """Start a call, as the calls endpoint does for a WebRTC offer; its caller is `call.peer`.
+        `call_id`: the id of a call announced earlier (an accepted SIP call)."""
         if self._server is None:
             raise RuntimeError("the server is not running")
-        call = LocalCall(self._services, model=model, flavor=flavor, session=session, headers=headers)
+        call = LocalCall(
+            self._services, model=model, flavor=flavor, session=session, headers=headers, call_id=call_id
+        )
         self.calls[call.id] = call
         task = asyncio.get_running_loop().create_task(call.run(), name=f"local call {call.id}")
         self._call_tasks.add(task)

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING
 from agentkit._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from agentkit.testing.callers.sip import SipCaller as SipCaller
     from agentkit.testing.callers.twilio import CallRefused as CallRefused
     from agentkit.testing.callers.twilio import TwilioCaller as TwilioCaller
 
-__all__, __getattr__ = lazy_exports(__name__, {"twilio": ("CallRefused", "TwilioCaller")})
+__all__, __getattr__ = lazy_exports(
+    __name__, {"sip": ("SipCaller",), "twilio": ("CallRefused", "TwilioCaller")}
+)

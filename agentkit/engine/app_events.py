@@ -236,3 +236,16 @@ class OutputAudioCleared(AppEvent):
     """WebRTC / SIP: the audio not yet played was dropped (barge-in, or `output_audio_buffer.clear`)."""
 
     response_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyEnforced(AppEvent):
+    """A channel undid what the caller's device may not do (e.g. the WebRTC sideband guard reverted a
+    `session.update`, deleted an injected item or cancelled a response). For operators only."""
+
+    rule: str
+    """`session_field`, `client_function_output`, `client_system_message`, `client_assistant_item`,
+    `client_response`, or `hung_up` once the count passed the limit."""
+    detail: str
+    count: int
+    """Violations on this call so far."""

@@ -258,13 +258,16 @@ class TurnEngine:
         approvals: ApprovalCheck = no_approvals,
         filler_after: float | None = None,
         attached: bool = False,
+        output_item_id: Callable[[str], str | None] | None = None,
     ) -> None:
         """`replay_limit`: how many of the latest conversation entries a reconnect replays (the
         record keeps no more, so a long session stays bounded in memory). `create_timeout`: seconds
         a `response.create` may go unanswered before it is released and retried (None: no limit).
         `approvals`: which calls wait for a person's decision before they start (see `approvals`).
         `filler_after`: seconds a call may run before the agent says a filler line (None: never).
-        `attached`: the session controls a call the service holds (see the module's rules)."""
+        `attached`: the session controls a call the service holds (see the module's rules).
+        `output_item_id`: the item id to give a call's output (None: the service picks one), so a
+        guard can tell the session's own outputs from injected ones."""
         if filler_after is not None and not filler_after >= 0:
             raise ValueError(f"filler_after must be zero or more (or None), got {filler_after!r}")
         self._filler_after = filler_after
@@ -273,6 +276,7 @@ class TurnEngine:
             raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
         self._create_timeout = create_timeout
         self._attached = attached
+        self._output_item_id = output_item_id or (lambda call_id: None)
         self._audio_playing: str | None = None
         """Attached calls: the response whose audio the caller is hearing now (`output_audio_buffer.*`)."""
         self._config = session if session is not None else SessionConfig()
@@ -441,7 +445,7 @@ class TurnEngine:
         """Re-attached to a call: post again each settled output the service never acknowledged."""
         for call in self._calls.values():
             if call.phase is Phase.SETTLED and call.acked_seq is None:
-                item = FunctionCallOutputItem(call_id=call.call_id, output=call.output or "")
+                item = self._output_item(call.call_id, call.output or "")
                 call.posted = self._post(out, ConversationItemCreate(item=item))
 
     def close(self, now: float) -> list[Action]:
@@ -1230,9 +1234,7 @@ class TurnEngine:
         call.status = status
         self._record.call(call.call_id, call.name, call.arguments)
         self._record.call_output(call.call_id, output)
-        call.posted = self._post(
-            out, ConversationItemCreate(item=FunctionCallOutputItem(call_id=call.call_id, output=output))
-        )
+        call.posted = self._post(out, ConversationItemCreate(item=self._output_item(call.call_id, output)))
         out.append(
             Emit(
                 ToolCallFinished(
@@ -1353,6 +1355,12 @@ class TurnEngine:
         if event.event_id is None:
             event.event_id = self._new_event_id()
         return Send(event)
+
+    def _output_item(self, call_id: str, output: str) -> FunctionCallOutputItem:
+        item_id = self._output_item_id(call_id)
+        if item_id is None:
+            return FunctionCallOutputItem(call_id=call_id, output=output)
+        return FunctionCallOutputItem(id=item_id, call_id=call_id, output=output)
 
     def _post(self, out: list[Action], event: ClientEvent) -> bool:
         """Send when connected; while disconnected the record (replayed later) is all that counts."""

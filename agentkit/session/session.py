@@ -18,7 +18,10 @@ anything; the service closing the socket normally means the call ended, and the 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -146,6 +149,7 @@ class Session:
         self.call_id = call_id
         """The call this session controls over its sideband (None: a session of its own)."""
         self._sideband = endpoint.for_call(call_id) if call_id is not None else None
+        self._output_key = secrets.token_bytes(16)
         self.call_ended = False
         """Attached sessions: the service closed the sideband normally, i.e. the call is over."""
         self.endpoint = endpoint
@@ -170,6 +174,7 @@ class Session:
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
             filler_after=agent.filler_after,
             attached=call_id is not None,
+            output_item_id=self._output_item_id if call_id is not None else None,
         )
         self._timer = DeadlineTimer(clock)
         """Armed at the engine's `next_deadline` (re-armed whenever it moves) to call its `tick`."""
@@ -383,6 +388,23 @@ class Session:
             self._connection_scope.cancel()  # still reconnecting, or a close that hung
             self._end(None)
             self._notify(self._observer.session_closed, self._clock())
+
+    # -- channels --------------------------------------------------------------------------------
+
+    def owns_output(self, item_id: str | None, call_id: str) -> bool:
+        """Whether a `function_call_output` item is this session's own (on an attached call, its
+        outputs carry ids only this session can make, so a device cannot pass one off as ours)."""
+        return item_id is not None and hmac.compare_digest(item_id, self._output_item_id(call_id))
+
+    def _output_item_id(self, call_id: str) -> str:
+        digest = hmac.new(self._output_key, call_id.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+        return "out_" + digest[:24]
+
+    def notify(self, event: AppEvent) -> None:
+        """An event from a channel watching this session (e.g. the WebRTC guard's `PolicyEnforced`):
+        observers and subscribers get it like the engine's own."""
+        if not self.closed:
+            self._emit(event)
 
     # -- application commands --------------------------------------------------------------------
 

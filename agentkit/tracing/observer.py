@@ -33,6 +33,7 @@ from agentkit.engine import (
     AudioChunk,
     ErrorReported,
     Interrupted,
+    PolicyEnforced,
     Reconnected,
     ResponseFinished,
     ResponseStarted,
@@ -125,6 +126,7 @@ class TracingObserver:
             ErrorReported: self._error,
             Reconnected: self._reconnected,
             ApprovalRequested: self._approval_requested,
+            PolicyEnforced: self._policy_enforced,
             ApprovalDecided: self._approval_decided,
             HandedOff: self._handed_off,
             GuardrailTripped: self._guardrail_tripped,
@@ -387,6 +389,14 @@ class TracingObserver:
         if self.record_content:
             event_attributes[attr.TOOL_ARGUMENTS] = event.arguments
         self._record_event("approval_requested", event.time, event_attributes)
+
+    def _policy_enforced(self, event: PolicyEnforced) -> None:
+        event_attributes: attr.Attributes = {
+            "agentkit.policy.rule": event.rule,
+            "agentkit.policy.count": event.count,
+            "agentkit.policy.detail": event.detail,
+        }
+        self._record_event("policy_enforced", event.time, event_attributes)
 
     def _approval_decided(self, event: ApprovalDecided) -> None:
         event_attributes: attr.Attributes = {

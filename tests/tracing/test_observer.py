@@ -13,6 +13,7 @@ from agentkit.engine import (
     AudioChunk,
     ErrorReported,
     Interrupted,
+    PolicyEnforced,
     Reconnected,
     ResponseFinished,
     ResponseStarted,
@@ -470,3 +471,22 @@ def test_guardrail_trips_and_transfers_are_span_events_on_the_turn(telemetry: Te
     assert events["guardrail_tripped"]["agentkit.guardrail.action"] == "stopped"
     assert events["transfer_to_person"]["agentkit.transfer.accepted"] is True
     assert events["transfer_to_person"]["gen_ai.tool.call.id"] == "c9"
+
+
+def test_a_policy_enforcement_is_a_span_event_on_the_turn(telemetry: Telemetry) -> None:
+    observer = started_observer(telemetry)
+    feed(
+        observer,
+        [
+            TurnStarted(time=T0),
+            PolicyEnforced(time=T0 + 0.2, rule="client_function_output", detail="item item_9", count=1),
+            turn_done(T0 + 0.9),
+        ],
+    )
+    turn = telemetry.span("invoke_agent support")
+    [event] = [e for e in turn.events if e.name == "policy_enforced"]
+    assert dict(event.attributes or {}) == {
+        "agentkit.policy.rule": "client_function_output",
+        "agentkit.policy.count": 1,
+        "agentkit.policy.detail": "item item_9",
+    }

@@ -9,6 +9,9 @@ from agentkit._lazy import lazy_exports
 if TYPE_CHECKING:
     from agentkit.channels.webrtc.calls import CallAnswer as CallAnswer
     from agentkit.channels.webrtc.calls import create_call as create_call
+    from agentkit.channels.webrtc.calls import hang_up as hang_up
+    from agentkit.channels.webrtc.guard import SidebandGuard as SidebandGuard
+    from agentkit.channels.webrtc.policy import SidebandPolicy as SidebandPolicy
     from agentkit.channels.webrtc.sdp import SdpError as SdpError
     from agentkit.channels.webrtc.sdp import parse_offer as parse_offer
     from agentkit.channels.webrtc.secrets import CallRefused as CallRefused
@@ -17,7 +20,9 @@ if TYPE_CHECKING:
 __all__, __getattr__ = lazy_exports(
     __name__,
     {
-        "calls": ("CallAnswer", "create_call"),
+        "calls": ("CallAnswer", "create_call", "hang_up"),
+        "guard": ("SidebandGuard",),
+        "policy": ("SidebandPolicy",),
         "sdp": ("SdpError", "parse_offer"),
         "secrets": ("CallRefused",),
         "server": ("WebRTCCalls",),

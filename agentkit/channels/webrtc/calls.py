@@ -16,6 +16,7 @@ from agentkit.connection import Endpoint
 from agentkit.connection.errors import CallError
 from agentkit.connection.failures import http_failure
 from agentkit.connection.secrets import redact
+from agentkit.connection.urls import checked_call_id
 from agentkit.protocol import Dialect, SessionConfig
 from agentkit.protocol.dialects import session_to_wire
 
@@ -81,3 +82,33 @@ async def create_call(
             f"the calls answer from {url} is not an SDP answer", url=url, status=response.status_code
         )
     return CallAnswer(call_id=call_id, sdp=answer)
+
+
+async def hang_up(
+    endpoint: Endpoint,
+    call_id: str,
+    *,
+    timeout_s: float = 10.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """End a call (`POST .../realtime/calls/{call_id}/hangup`); `CallError` when the service refuses."""
+    url = f"{endpoint.calls_url}/{checked_call_id(call_id)}/hangup"
+    headers = {**endpoint.extra_headers, **await endpoint.auth.http_headers()}
+    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
+            response = await client.post(url, headers=headers)
+    except httpx.HTTPError as exc:
+        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
+        raise CallError(f"could not reach {url} ({detail})", url=url) from None
+    if response.status_code >= 400:
+        raise http_failure(
+            CallError,
+            "hanging up a call",
+            status=response.status_code,
+            body=response.content,
+            headers=response.headers,
+            sent_request_id=None,
+            url=url,
+            secrets=secrets,
+        )

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
-from agentkit.channels.webrtc.calls import CallAnswer, create_call
+from agentkit.channels.webrtc.calls import CallAnswer, create_call, hang_up
+from agentkit.channels.webrtc.guard import SidebandGuard
+from agentkit.channels.webrtc.policy import SidebandPolicy
 from agentkit.channels.webrtc.sdp import parse_offer
 from agentkit.channels.webrtc.secrets import CallRefused, SecretBook
 from agentkit.connection import ClientSecret, Endpoint
@@ -44,7 +46,10 @@ class WebRTCCalls:
         max_calls: int = 100,
         secret_ttl_s: int = 60,
         on_session: SessionHook | None = None,
+        policy: SidebandPolicy | None = SidebandPolicy(),
     ) -> None:
+        """`policy`: what the caller's device may change over its data channel, enforced from the
+        sideband (None: nothing is enforced)."""
         if max_calls < 1:
             raise ValueError(f"max_calls must be at least 1, got {max_calls}")
         self.agent = agent
@@ -54,6 +59,9 @@ class WebRTCCalls:
         self._max_calls = max_calls
         self._secret_ttl_s = secret_ttl_s
         self._on_session = on_session
+        self._policy = policy
+        self.guards: dict[str, SidebandGuard] = {}
+        """The policy guard of each live call."""
         self._secrets = SecretBook()
         self._tg: TaskGroup | None = None
 
@@ -112,7 +120,14 @@ class WebRTCCalls:
 
     async def _serve(self, call_id: str, *, task_status: TaskStatus[None]) -> None:
         """One call's sideband session, from attach to the end of the call."""
-        async with self.agent.connect(self.endpoint, call_id=call_id) as session:
+        async with (
+            self.agent.connect(self.endpoint, call_id=call_id) as session,
+            anyio.create_task_group() as tg,
+        ):
+            if self._policy is not None:
+                guard = SidebandGuard(session, self._policy, hang_up=lambda: hang_up(self.endpoint, call_id))
+                self.guards[call_id] = guard
+                tg.start_soon(guard.run, name=f"call {call_id} guard")
             self.sessions[call_id] = session
             task_status.started()
             try:
@@ -123,4 +138,6 @@ class WebRTCCalls:
                         pass
             finally:
                 self.sessions.pop(call_id, None)
+                self.guards.pop(call_id, None)
+                tg.cancel_scope.cancel()
         logger.info("call %s: session ended (%s)", call_id, "call ended" if session.call_ended else "closed")

@@ -1,0 +1,211 @@
+"""What the server owns on a WebRTC call, enforced from the sideband (sans-I/O: events in, fixes out).
+
+Over WebRTC the browser holds a data channel to the model and can send any client event; nothing
+stands between it and the service. The sideband sees what the service reports and undoes what the
+device may not do:
+
+- `session.updated` with an owned field (instructions, tools, tool_choice, and every field the agent
+  set that the policy does not hand to the caller) different from the agent's: `session.update`
+  restoring them at once;
+- a `function_call_output` the session did not post (its outputs carry ids only it can make), a
+  system or developer message, or an assistant message / function call no response produced:
+  `conversation.item.delete`;
+- a response neither the session asked for (its tag, each used once) nor server VAD started (a
+  committed turn with no response yet): `response.cancel` + `output_audio_buffer.clear`, since the
+  service does not say whether the caller's `response.create` carried overrides; what it produced
+  before the cancel landed is deleted once it is done.
+
+What it cannot do is in `docs/webrtc.md`: it acts after the fact (one round trip), and it cannot
+hide what the service sends the data channel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentkit.engine import CREATE_TAG
+from agentkit.protocol import (
+    ClientEvent,
+    ConversationItemAdded,
+    ConversationItemCreated,
+    ConversationItemDelete,
+    FunctionCallItem,
+    FunctionCallOutputItem,
+    InputAudioBufferCommitted,
+    MessageItem,
+    OutputAudioBufferClear,
+    ResponseCancel,
+    ResponseCreated,
+    ResponseDone,
+    ResponseOutputItemAdded,
+    ServerEvent,
+    SessionConfig,
+    SessionUpdate,
+    SessionUpdated,
+)
+from agentkit.relay.policy_rules import DEFAULT_SESSION_FIELDS, SERVER_OWNED_FIELDS
+
+_NEVER_OWNED = frozenset({"type", "id", "object", "model", "expires_at"})
+_SERVICE_DEFAULTS: dict[str, Any] = {"instructions": "", "tools": [], "tool_choice": "auto"}
+"""What an owned field the agent left unset is restored to (the services' own defaults)."""
+
+
+@dataclass(frozen=True)
+class SidebandPolicy:
+    """What the caller's device may change on its own over the data channel."""
+
+    client_session_fields: frozenset[str] = DEFAULT_SESSION_FIELDS
+    """Session fields the caller may set (the relay's defaults: voice, turn detection, formats, ...)."""
+    allow_client_responses: bool = False
+    """Let the caller start responses itself (it cannot be told whether they carry overrides)."""
+    max_violations: int | None = 5
+    """Hang up the call once this many were undone (None: never)."""
+
+    def __post_init__(self) -> None:
+        if self.max_violations is not None and self.max_violations < 1:
+            raise ValueError("max_violations must be at least 1 (or None)")
+        if self.client_session_fields & SERVER_OWNED_FIELDS:
+            raise ValueError(f"{sorted(SERVER_OWNED_FIELDS)} are the server's; no policy hands them out")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One violation and the client events that undo it."""
+
+    rule: str
+    detail: str
+    undo: tuple[ClientEvent, ...]
+    counts: bool = True
+    """False for the clean-up of a violation already counted (a cancelled response's partial output)."""
+
+
+@dataclass
+class SidebandRules:
+    """The guard's state for one call: feed it every server event, send what it returns."""
+
+    policy: SidebandPolicy
+    config: Callable[[], SessionConfig]
+    """The agent's configuration as the session last sent it."""
+    owns_output: Callable[[str | None, str], bool]
+    _model_items: set[str] = field(default_factory=set)
+    _used_tags: set[str] = field(default_factory=set)
+    _turn_waiting: bool = False
+    _rogue: set[str] = field(default_factory=set)
+    """Responses the caller started and the guard cancelled: what they produced is removed too."""
+    _restoring: set[str] = field(default_factory=set)
+    """Fields a restore was sent for and not yet seen back: until then a differing value is the state
+    before the restore (the service applies events in order), not a new violation."""
+
+    def see(self, event: ServerEvent) -> list[Fix]:
+        if isinstance(event, SessionUpdated):
+            return self._session(event.session)
+        if isinstance(event, ResponseOutputItemAdded) and event.item.id:
+            self._model_items.add(event.item.id)
+        elif isinstance(event, (ConversationItemAdded, ConversationItemCreated)):
+            return self._item(event.item)
+        elif isinstance(event, InputAudioBufferCommitted):
+            self._turn_waiting = True
+        elif isinstance(event, ResponseCreated):
+            return self._response(event)
+        elif isinstance(event, ResponseDone) and event.response.id in self._rogue:
+            self._rogue.discard(event.response.id)
+            made = tuple(ConversationItemDelete(item_id=item.id) for item in event.response.output if item.id)
+            if made:
+                return [
+                    Fix("client_response_output", f"{len(made)} item(s) of {event.response.id}", made, False)
+                ]
+        return []
+
+    def _owned(self, config: SessionConfig) -> set[str]:
+        return (set(config.model_fields_set) - self.policy.client_session_fields - _NEVER_OWNED) | set(
+            SERVER_OWNED_FIELDS
+        )
+
+    def _session(self, reported: SessionConfig) -> list[Fix]:
+        config = self.config()
+        ours = {
+            name: getattr(config, name) if name in config.model_fields_set else _SERVICE_DEFAULTS[name]
+            for name in self._owned(config)
+            if name in config.model_fields_set or name in _SERVICE_DEFAULTS
+        }
+        reported_fields = {name for name in ours if name in reported.model_fields_set}
+        differing = {
+            name for name in reported_fields if not _same(name, ours[name], getattr(reported, name, None))
+        }
+        self._restoring -= reported_fields - differing  # restored: seen back as ours
+        changed = sorted(differing - self._restoring)
+        if not changed:
+            return []
+        self._restoring |= set(changed)
+        restore = SessionConfig(**{name: ours[name] for name in changed})
+        return [
+            Fix(
+                "session_field", "the caller changed " + ", ".join(changed), (SessionUpdate(session=restore),)
+            )
+        ]
+
+    def _item(self, item: Any) -> list[Fix]:
+        item_id = getattr(item, "id", None)
+        if not item_id:
+            return []
+        rule: str | None = None
+        if isinstance(item, FunctionCallOutputItem) and not self.owns_output(item_id, item.call_id):
+            rule = "client_function_output"
+        elif isinstance(item, MessageItem) and item.role in ("system", "developer"):
+            rule = "client_system_message"
+        elif (
+            isinstance(item, FunctionCallItem) or (isinstance(item, MessageItem) and item.role == "assistant")
+        ) and item_id not in self._model_items:
+            rule = "client_assistant_item"
+        if rule is None:
+            return []
+        return [
+            Fix(
+                rule,
+                f"item {item_id} ({getattr(item, 'type', 'item')})",
+                (ConversationItemDelete(item_id=item_id),),
+            )
+        ]
+
+    def _response(self, event: ResponseCreated) -> list[Fix]:
+        response = event.response
+        tag = (response.metadata or {}).get(CREATE_TAG)
+        if tag is not None and tag not in self._used_tags:
+            self._used_tags.add(str(tag))
+            return []  # the session asked for it
+        if tag is None and self._turn_waiting:
+            self._turn_waiting = False
+            return []  # server VAD answering the caller's turn
+        if self.policy.allow_client_responses or not response.id:
+            return []
+        reason = "a reused tag" if tag is not None else "no turn to answer"
+        self._rogue.add(response.id)
+        undo = (ResponseCancel(response_id=response.id), OutputAudioBufferClear())
+        return [Fix("client_response", f"response {response.id} ({reason})", undo)]
+
+
+def _same(name: str, ours: Any, theirs: Any) -> bool:
+    if name == "tools":
+        return _tool_names(ours) == _tool_names(theirs) and _schemas(ours) == _schemas(theirs)
+    return _canonical(ours) == _canonical(theirs)
+
+
+def _canonical(value: Any) -> str:
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(exclude_none=True)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _tool_names(tools: Any) -> list[str]:
+    return sorted(str(t.get("name")) for t in tools or [] if isinstance(t, dict))
+
+
+def _schemas(tools: Any) -> dict[str, str]:
+    return {
+        str(t.get("name")): _canonical(t.get("parameters")) + _canonical(t.get("description"))
+        for t in tools or []
+        if isinstance(t, dict)
+    }

@@ -12,12 +12,14 @@ import pytest
 
 from agentkit import Agent
 from agentkit.channels import PhoneLine, PhoneRoutes
+from agentkit.channels.acs import AcsChannel
 from agentkit.channels.server import AsgiServer
 from agentkit.channels.twilio import TwilioChannel
 from agentkit.engine import AppEvent
 from agentkit.observer import NullObserver
 from agentkit.protocol import ConversationItemCreate, FunctionCallOutputItem
 from agentkit.testing import LocalRealtimeServer, RealtimeModel
+from agentkit.testing.callers import LocalCallAutomation
 from agentkit.testing.connection import ServerConnection
 from examples.customer_service.bot import build_agent
 from examples.customer_service.db import ShopDatabase
@@ -25,6 +27,7 @@ from examples.customer_service.db import ShopDatabase
 pytest.importorskip("uvicorn", reason="uvicorn is in the test extra")
 
 TWILIO_TOKEN = "twilio-auth-token-SECRET-1234"
+ACS_EVENTS_SECRET = "acs-events-SECRET-5678"
 
 
 class Recorder(NullObserver):
@@ -44,6 +47,8 @@ class Phones:
     line: PhoneLine
     twilio: TwilioChannel
     seen: Recorder
+    acs: AcsChannel
+    automation: LocalCallAutomation
 
 
 @asynccontextmanager
@@ -55,8 +60,10 @@ async def phone_app(
         seen = Recorder()
         line = PhoneLine(agent, server.endpoint(), observer=seen, **line_options)  # type: ignore[arg-type]
         twilio = TwilioChannel(line, TWILIO_TOKEN)
-        async with AsgiServer(PhoneRoutes(twilio.routes())) as app:
-            yield Phones(app.http_url, server, line, twilio, seen)
+        automation = LocalCallAutomation()
+        acs = AcsChannel(line, automation, events_secret=ACS_EVENTS_SECRET)
+        async with AsgiServer(PhoneRoutes({**twilio.routes(), **acs.routes()})) as app:
+            yield Phones(app.http_url, server, line, twilio, seen, acs, automation)
 
 
 def tool_outputs(connection: ServerConnection) -> list[FunctionCallOutputItem]:

@@ -15,7 +15,9 @@ from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
 from agentkit.relay.gateway import Gateway
 from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS
 from agentkit.relay.limits import CLOSE_POLICY
+from agentkit.relay.sigterm import drain_on_sigterm
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -85,10 +87,15 @@ def _handshake(scope: Scope, path: str) -> Handshake:
 
 
 class RelayApp:
-    """ASGI app for a `Relay` (see `Relay.asgi()`)."""
+    """ASGI app for a `Relay` (see `Relay.asgi()`).
 
-    def __init__(self, relay: Gateway) -> None:
+    Served with lifespan events (uvicorn's default), it drains on SIGTERM before the server stops
+    (`drain_seconds`, None: leave SIGTERM to the server, which closes every WebSocket at once).
+    """
+
+    def __init__(self, relay: Gateway, *, drain_seconds: float | None = DEFAULT_GRACE_SECONDS) -> None:
         self.relay = relay
+        self.drain_seconds = drain_seconds
 
     def __repr__(self) -> str:
         return f"RelayApp({self.relay!r})"
@@ -100,7 +107,18 @@ class RelayApp:
         elif kind == "websocket":
             await self._websocket(scope, receive, send)
         elif kind == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.drain_seconds is not None:
+                    drain_on_sigterm(self.relay.drain, self.drain_seconds)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = _local_path(scope)
@@ -180,13 +198,3 @@ async def _deny(scope: Scope, send: Send, rejection: Rejection) -> None:
         )
     else:
         await send({"type": "websocket.close", "code": CLOSE_POLICY})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import signal
 import sys
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -16,20 +18,13 @@ from agentkit.agent import Agent
 from agentkit.connection import Endpoint, EndpointError
 from agentkit.relay.auth import ClientAuth
 from agentkit.relay.hosts import LOOPBACK_NAMES, host_name
-from agentkit.relay.policy import RelayPolicy
+from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS
 from agentkit.relay.relay import Relay
 from agentkit.relay.server import RelayServer
-from agentkit.tools.targets import TargetError, load_object
+from agentkit.relay.target import build_relay, load_target
+from agentkit.tools.targets import TargetError
 
 __all__ = ["TargetError", "exposure_warning", "is_loopback", "load_target", "port_number", "register"]
-
-
-def load_target(target: str) -> Agent | Relay:
-    """The `Agent` or `Relay` named `module.path:attribute` or `file.py:attribute` (or what a factory
-    there returns); the current folder is importable, as for `agentkit chat`."""
-    value = load_object(target, (Agent, Relay), form="MODULE:AGENT")
-    assert isinstance(value, (Agent, Relay))
-    return value
 
 
 def port_number(text: str) -> int:
@@ -102,7 +97,32 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--local", action="store_true", help="use agentkit's local model server (offline demo)"
     )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="worker processes on the one port (uvicorn's supervisor; share state through Redis by "
+        "setting AGENTKIT_REDIS_URL); default 1, served in this process",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=DEFAULT_GRACE_SECONDS,
+        help="on SIGTERM, how long turns in progress may take to finish before their connections "
+        f"close (default {DEFAULT_GRACE_SECONDS:g}; keep it below the orchestrator's grace period)",
+    )
     parser.set_defaults(handler=_run)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -132,6 +152,8 @@ def _run(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, target.auth if isinstance(target, Relay) else None)
     if warning is not None:
         print(f"agentkit relay: warning: {warning}", file=sys.stderr)
+    if args.workers > 1:
+        return _run_workers(args)
     try:
         anyio.run(_serve, target, args)
     except KeyboardInterrupt:
@@ -154,23 +176,87 @@ async def _serve(target: Agent | Relay, args: argparse.Namespace) -> None:
 
 
 def _relay(target: Agent | Relay, args: argparse.Namespace, endpoint: Endpoint | None) -> Relay:
-    if isinstance(target, Relay):
-        if endpoint is not None:
-            target.endpoint = endpoint
-        return target
-    return Relay(
-        target,
-        endpoint,
-        policy=RelayPolicy(tool_notices=args.tool_notices),
-        allowed_origins=args.origins,
-        allowed_hosts=served_names(args.host, args.hosts or ()),
-        path=args.path,
-    )
+    return build_relay(target, endpoint, **_relay_options(args))
+
+
+def _relay_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "path": args.path,
+        "origins": args.origins,
+        "tool_notices": args.tool_notices,
+        "allowed_hosts": served_names(args.host, args.hosts or ()),
+    }
 
 
 async def _serve_relay(relay: Relay, args: argparse.Namespace) -> None:
-    async with RelayServer(relay, args.host, args.port) as server:
-        print(
-            f"agentkit relay: {relay.agent.name} at {server.http_url} (WebSocket {server.ws_url})", flush=True
-        )
-        await anyio.sleep_forever()
+    """Serve until SIGTERM or SIGINT, then drain (a second signal closes at once)."""
+    try:
+        async with RelayServer(relay, args.host, args.port) as server:
+            print(
+                f"agentkit relay: {relay.agent.name} at {server.http_url} (WebSocket {server.ws_url})",
+                flush=True,
+            )
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                async for _ in signals:
+                    break
+                print(f"agentkit relay: draining (up to {args.drain_seconds:g} s)", flush=True)
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(_drain_then_cancel, relay, args.drain_seconds, tg.cancel_scope)
+                    async for _ in signals:
+                        tg.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await relay.state.aclose()
+
+
+async def _drain_then_cancel(relay: Relay, grace: float, scope: anyio.CancelScope) -> None:
+    await relay.drain(grace)
+    scope.cancel()
+
+
+def _run_workers(args: argparse.Namespace) -> int:
+    try:
+        from agentkit.relay.workers import run_workers
+    except ImportError as exc:
+        print(f"agentkit relay: {exc}", file=sys.stderr)
+        return 2
+    options = {"target": args.target, "host": args.host, "port": args.port, "workers": args.workers}
+    try:
+        if not args.local:
+            run_workers(**options, drain_seconds=args.drain_seconds, relay_options=_relay_options(args))
+            return 0
+        with _local_server_thread() as local:
+            run_workers(
+                **options, drain_seconds=args.drain_seconds, relay_options=_relay_options(args), local=local
+            )
+    except OSError as exc:
+        print(f"agentkit relay: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@contextmanager
+def _local_server_thread() -> Iterator[dict[str, str]]:
+    """agentkit's local model server on a thread of this (the supervising) process, for the workers."""
+    import threading
+
+    from agentkit.testing import LocalRealtimeServer
+
+    started: dict[str, str] = {}
+    ready, stop = threading.Event(), threading.Event()
+
+    async def serve() -> None:
+        async with LocalRealtimeServer() as upstream:
+            started.update(url=upstream.url(), key=upstream.api_key or "")
+            ready.set()
+            await anyio.to_thread.run_sync(stop.wait)
+
+    thread = threading.Thread(target=anyio.run, args=(serve,), daemon=True, name="agentkit local server")
+    thread.start()
+    if not ready.wait(30):
+        raise OSError("agentkit's local server did not start")
+    try:
+        yield started
+    finally:
+        stop.set()
+        thread.join(5)

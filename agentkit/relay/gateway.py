@@ -39,6 +39,10 @@ class Gateway(Protocol):
         """The status and body of a health or readiness probe at `path`, or None when it is none."""
         ...
 
+    async def drain(self, grace_seconds: float) -> None:
+        """Stop taking clients and close the connections between turns (see `Relay.drain`)."""
+        ...
+
     async def check_handshake(self, handshake: Handshake) -> Rejection | None:
         """Whether to accept an upgrade request; None accepts."""
         ...

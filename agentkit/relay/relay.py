@@ -105,9 +105,10 @@ class Relay:
     def __repr__(self) -> str:
         return f"Relay(agent={self.agent.name!r}, path={self.path!r}, active={self.active})"
 
-    def asgi(self) -> RelayApp:
-        """This relay as an ASGI app: mount it, e.g. `Mount("/voice", app=relay.asgi())`."""
-        return RelayApp(self)
+    def asgi(self, *, drain_seconds: float | None = DEFAULT_GRACE_SECONDS) -> RelayApp:
+        """This relay as an ASGI app: mount it, e.g. `Mount("/voice", app=relay.asgi())`. Under a
+        server that sends lifespan events it drains on SIGTERM for up to `drain_seconds` first."""
+        return RelayApp(self, drain_seconds=drain_seconds)
 
     # -- the page --------------------------------------------------------------------------------
 

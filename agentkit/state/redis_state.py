@@ -146,7 +146,7 @@ class RedisState:
             url,
             socket_connect_timeout=timeout_seconds,
             socket_timeout=timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
+            retry=Retry(NoBackoff(), 1),  # one fresh connection for a socket a Redis restart left stale
             health_check_interval=max(1, int(lease_seconds)),
         )
         self._timeout = timeout_seconds

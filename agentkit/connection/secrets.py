@@ -59,9 +59,9 @@ _CREDENTIAL_PATTERNS = (
     # header lines as websockets logs them: `> api-key: …`, `> Authorization: Bearer …`
     re.compile(r"(?im)^([<> ]*(?:api-key|authorization|openai-organization)\s*:\s*(?:bearer\s+)?)\S+"),
     # a key in a query string
-    re.compile(r"(?i)([?&](?:api-key|authorization|key|ticket|token)=)[^&\s'\"]+"),
-    # the browser subprotocol that carries a key
-    re.compile(r"(openai-insecure-api-key\.)[^,\s'\"]+"),
+    re.compile(r"(?i)([?&](?:api-key|authorization|key|ticket|token|resume)=)[^&\s'\"]+"),
+    # the browser subprotocols that carry a key (the service's) or a ticket (the relay's)
+    re.compile(r"((?:openai-insecure-api-key|agentkit\.ticket)\.)[^,\s'\"]+"),
 )
 
 
@@ -90,3 +90,22 @@ class RedactingLogger(_LoggerAdapter):
             text = " ".join([str(msg), *map(str, args)])
         kwargs.setdefault("stacklevel", 2)
         self.logger.log(level, "%s", redact_credentials(redact(text, self._secrets)), **kwargs)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks anything standing where a credential stands (`redact_credentials`)
+    in a record's message and its string arguments, for loggers agentkit does not own (a web server's
+    access log, which writes the request line with its `?ticket=`). Formatters still get their args."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_credentials(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _redacted(value) for key, value in record.args.items()}
+        return True
+
+
+def _redacted(value: object) -> object:
+    return redact_credentials(value) if isinstance(value, str) else value

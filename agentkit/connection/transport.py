@@ -28,7 +28,7 @@ from agentkit import __version__
 from agentkit.connection.errors import ConnectionClosed, EndpointError, HandshakeError
 from agentkit.connection.failures import Caller, http_failure, request_id_from
 from agentkit.connection.secrets import RedactingLogger, redact
-from agentkit.protocol import ClientEvent, Codec, Dialect, ProtocolError, ServerEvent
+from agentkit.protocol import ClientEvent, Codec, Dialect, ErrorEvent, ProtocolError, ServerEvent
 
 logger = logging.getLogger("agentkit.connection")
 
@@ -62,8 +62,12 @@ class RealtimeConnection:
         url: str,
         request_id: str | None,
         server_request_id: str | None,
+        secrets: Sequence[str] = (),
     ) -> None:
         self._ws = websocket
+        self._secrets = tuple(secret for secret in secrets if secret)
+        """This connection's keys: a service that echoes one in an error or a close reason is
+        redacted here, before the text reaches a log, a trace or a relayed client."""
         self.codec = codec
         self.url = url
         """The URL connected to, without any key (safe to log)."""
@@ -100,21 +104,27 @@ class RealtimeConnection:
             try:
                 await self._ws.send(frame)
             except WsConnectionClosed as exc:
-                raise _closed(exc) from None
+                raise _closed(exc, self._secrets) from None
 
     async def recv(self) -> ServerEvent:
         """The next server event (`ProtocolError` / `UnknownEvent` for frames that do not decode)."""
         frame = await self.recv_frame()
         if isinstance(frame, bytes):
             return ProtocolError(message="unexpected binary frame (the Realtime API sends text)")
-        return self.codec.decode_server_event(frame)
+        event = self.codec.decode_server_event(frame)
+        if type(event) is ErrorEvent and self._secrets:
+            message = redact(event.error.message, self._secrets)
+            if message != event.error.message:
+                error = event.error.model_copy(update={"message": message})
+                event = event.model_copy(update={"error": error})
+        return event
 
     async def recv_frame(self) -> str | bytes:
         """The next frame exactly as it arrived (a session recorder keeps it verbatim)."""
         try:
             return await self._ws.recv()
         except WsConnectionClosed as exc:
-            raise _closed(exc) from None
+            raise _closed(exc, self._secrets) from None
 
     async def __aiter__(self) -> AsyncIterator[ServerEvent]:
         """Events until the connection closes; a normal close ends the loop, others raise."""
@@ -144,10 +154,10 @@ class RealtimeConnection:
         await self.close()
 
 
-def _closed(exc: WsConnectionClosed) -> ConnectionClosed:
+def _closed(exc: WsConnectionClosed, secrets: Sequence[str] = ()) -> ConnectionClosed:
     frame = exc.rcvd or exc.sent
     code = frame.code if frame is not None else _NO_CLOSE_FRAME
-    reason = frame.reason if frame is not None else ""
+    reason = redact(frame.reason, secrets) if frame is not None else ""
     return ConnectionClosed(code, reason, clean=isinstance(exc, ConnectionClosedOK))
 
 
@@ -208,6 +218,7 @@ async def open_connection(
         url=shown_url,
         request_id=request_id or server_request_id,
         server_request_id=server_request_id,
+        secrets=secrets,
     )
     logger.debug("connected to %s (%s, request id %s)", shown_url, codec.dialect.value, connection.request_id)
     return connection

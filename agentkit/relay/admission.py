@@ -135,7 +135,16 @@ class Admission:
     @staticmethod
     def _refused(handshake: Handshake, rejection: Rejection) -> Rejection:
         logger.info("relay: refused %s: %s", handshake.client or "a client", rejection.message)
+        if _PROXIED.intersection(handshake.headers):
+            # Behind a proxy the default key (the peer address) is the proxy's, shared by every user.
+            logger.warning(
+                "relay: a per-client limit refused a request that came through a proxy; if users share "
+                "its address, give Relay(client_key=...) something that names each user"
+            )
         return rejection
+
+
+_PROXIED = frozenset({"forwarded", "x-forwarded-for", "x-real-ip"})
 
 
 def _client(key: str) -> str:

@@ -157,7 +157,8 @@ class RelayApp:
             await _deny(scope, send, rejection)
             return
         try:
-            await send({"type": "websocket.accept"})
+            selected = handshake.selected_subprotocol  # never the ticket one: it is not echoed back
+            await send({"type": "websocket.accept", **({"subprotocol": selected} if selected else {})})
         except Exception:  # the client left during the checks: no session to open for it
             return
         await self.relay.serve(_AsgiChannel(receive, send), handshake)

@@ -2,7 +2,8 @@
 
 A hook takes the `Handshake` and returns True (let in), False (HTTP 401) or a `Rejection` (any
 status, e.g. 403); it may be async. Browsers cannot set headers on a WebSocket, so a page passes a
-short-lived signed ticket as `?ticket=` (see `TicketSigner`); other clients can send a bearer token.
+short-lived signed ticket as an `agentkit.ticket.<ticket>` subprotocol, which access logs do not
+record (or as `?ticket=`; see `TicketSigner`); other clients can send a bearer token.
 """
 
 from __future__ import annotations
@@ -164,19 +165,20 @@ class TicketSigner:
         return subject, float(expires), nonce
 
     def auth(self) -> ClientAuth:
-        """A hook accepting a valid ticket as `?ticket=` or as a bearer token (once if `single_use`)."""
+        """A hook accepting a valid ticket offered as the `agentkit.ticket.<ticket>` subprotocol, as
+        `?ticket=` or as a bearer token (once if `single_use`)."""
         if self.single_use and self.spent is not self._local:
             return self._shared_hook
         check = self.redeem if self.single_use else self.verify
 
         def hook(handshake: Handshake) -> bool:
-            ticket = handshake.query.get("ticket") or handshake.bearer_token
+            ticket = handshake.ticket or handshake.bearer_token
             return ticket is not None and check(ticket) is not None
 
         return hook
 
     async def _shared_hook(self, handshake: Handshake) -> AuthResult:
-        ticket = handshake.query.get("ticket") or handshake.bearer_token
+        ticket = handshake.ticket or handshake.bearer_token
         if ticket is None:
             return False
         try:

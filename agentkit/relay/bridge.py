@@ -99,7 +99,7 @@ class ClientBridge:
             session = self._open_session()
             if keeper is not None:
                 keeper.restore(session)
-            upstream = session.server_events()
+            upstream = session.server_events(limits.max_pending_events)
             app_events = session.events()
             kept = session.events() if keeper is not None else None
             async with session, anyio.create_task_group() as tg:

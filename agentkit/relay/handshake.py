@@ -6,6 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+RELAY_SUBPROTOCOL = "agentkit.relay"
+"""The subprotocol the relay selects when a client offers it (with a ticket beside it)."""
+TICKET_SUBPROTOCOL_PREFIX = "agentkit.ticket."
+"""A client may offer `agentkit.ticket.<ticket>` as a second subprotocol: browsers cannot set headers
+on a WebSocket, and unlike `?ticket=` this header is not written to access logs. It is never
+selected, so the ticket is never sent back."""
+
 
 @dataclass(frozen=True)
 class Handshake:
@@ -30,6 +37,25 @@ class Handshake:
     @property
     def origin(self) -> str | None:
         return self.headers.get("origin")
+
+    @property
+    def subprotocols(self) -> tuple[str, ...]:
+        """The subprotocols the client offers, in order."""
+        offered = self.headers.get("sec-websocket-protocol", "")
+        return tuple(name.strip() for name in offered.split(",") if name.strip())
+
+    @property
+    def ticket(self) -> str | None:
+        """A ticket offered as a subprotocol (preferred), else one in `?ticket=`."""
+        for name in self.subprotocols:
+            if name.startswith(TICKET_SUBPROTOCOL_PREFIX) and len(name) > len(TICKET_SUBPROTOCOL_PREFIX):
+                return name[len(TICKET_SUBPROTOCOL_PREFIX) :]
+        return self.query.get("ticket") or None
+
+    @property
+    def selected_subprotocol(self) -> str | None:
+        """What the relay answers in `Sec-WebSocket-Protocol`: its own name when offered, else none."""
+        return RELAY_SUBPROTOCOL if RELAY_SUBPROTOCOL in self.subprotocols else None
 
     @property
     def bearer_token(self) -> str | None:

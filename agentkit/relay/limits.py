@@ -36,11 +36,12 @@ class RelayLimits:
     """A client that sends nothing for this long is disconnected (the microphone streams while on)."""
     max_connections: int | None = 100
     """Clients at once across the relay; more are refused with HTTP 503 before the upgrade."""
-    max_connections_per_client: int | None = None
+    max_connections_per_client: int | None = 10
     """Connections at once from one client (as `Relay(client_key=...)` names it, by default its
-    address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot.
-    Off by default: behind a proxy every user shares one address, and a default cap would quietly
-    limit all of them together. Set it together with a `client_key` that names your users."""
+    address); more are refused with HTTP 429 before the upgrade, so one client cannot take every slot
+    (10 of the default 100: room for a household or an office behind one address, not for a flood).
+    Behind a proxy every user shares the proxy's address: give the relay a `client_key` that names
+    users (a refusal of a proxied request logs a warning saying so), or None to turn the cap off."""
     max_connections_total: int | None = None
     """Clients at once across every relay process sharing one `SharedState` (Redis), counted with
     leases so a crashed process's share frees itself; more are refused with HTTP 503."""
@@ -53,9 +54,16 @@ class RelayLimits:
     send_timeout_seconds: float | None = 10.0
     """A client that takes longer than this to accept one event (it stopped reading) is
     disconnected (1008), rather than holding its upstream session until the session length ends."""
+    max_pending_events: int = 256
+    """Model events that may wait for one slow client; one more disconnects it (1008). With
+    `send_timeout_seconds` this bounds what a client that never reads costs the relay."""
+    handshake_timeout_seconds: float | None = 10.0
+    """An upgrade request must arrive whole and be answered within this long, or the connection is
+    dropped: half-sent requests (slowloris) cannot pile up. Applied by `RelayServer` and by the server
+    settings of `agentkit.relay.serving` (uvicorn, hypercorn)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_frame_bytes", "messages_per_second", "message_burst"):
+        for name in ("max_frame_bytes", "messages_per_second", "message_burst", "max_pending_events"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"RelayLimits.{name} must be positive")
         for name in ("audio_bytes_per_second", "audio_burst_bytes"):
@@ -70,6 +78,7 @@ class RelayLimits:
             "connections_per_minute_per_client",
             "resume_seconds",
             "send_timeout_seconds",
+            "handshake_timeout_seconds",
         ):
             value = getattr(self, name)
             if value is not None and not value > 0:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http
+import logging
+from collections.abc import Sequence
 from types import TracebackType
 
 import anyio
@@ -10,11 +12,14 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
+from agentkit.connection.secrets import RedactingLogger
 from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
 from agentkit.relay.gateway import Gateway
-from agentkit.relay.handshake import Handshake, Rejection
+from agentkit.relay.handshake import RELAY_SUBPROTOCOL, Handshake, Rejection
+from agentkit.relay.serving import websockets_settings
 
 
 class _WebsocketsChannel:
@@ -35,6 +40,10 @@ class _WebsocketsChannel:
 
     async def close(self, code: int, reason: str) -> None:
         await self._websocket.close(code, reason)
+
+
+def _select_subprotocol(websocket: ServerConnection, offered: Sequence[str]) -> Subprotocol | None:
+    return Subprotocol(RELAY_SUBPROTOCOL) if RELAY_SUBPROTOCOL in offered else None  # never a ticket
 
 
 def _response(status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:
@@ -86,8 +95,10 @@ class RelayServer:
             self.host,
             self._port,
             process_request=self._check_request,
-            max_size=self.relay.limits.max_frame_bytes,
+            select_subprotocol=_select_subprotocol,
+            logger=RedactingLogger(logging.getLogger("websockets.server"), ()),
             server_header=None,
+            **websockets_settings(self.relay.limits),
         )
 
     async def stop(self) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -13,7 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from agentkit import Agent
 from agentkit.connection import Endpoint
 from agentkit.protocol import ClientEvent
-from agentkit.relay import Relay, RelayLimits, RelayPolicy, RelayServer
+from agentkit.relay import Relay, RelayLimits, RelayPolicy, RelayServer, serving
 from agentkit.testing import LocalRealtimeServer, ServerConnection
 from agentkit.tools import tool
 
@@ -44,19 +47,79 @@ def make_agent() -> Agent:
 NOTICES = RelayPolicy(tool_notices=True, tool_labels={"lookup_order": LABEL})
 
 
+SERVER_MODES = ("websockets", "uvicorn", "hypercorn")
+"""Every way the docs serve a relay: its own server, and its ASGI app under uvicorn and hypercorn."""
+
+
+@dataclass
+class ServedRelay:
+    """A relay served over loopback by one of `SERVER_MODES` (the parts of `RelayServer` tests use)."""
+
+    relay: Relay
+    port: int
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}{self.relay.path}"
+
+
+@asynccontextmanager
+async def serve_relay(relay: Relay, mode: str = "websockets") -> AsyncIterator[ServedRelay]:
+    """`relay` on a free loopback port, served as the docs show for `mode`."""
+    if mode == "websockets":
+        async with RelayServer(relay) as server:
+            yield ServedRelay(relay, server.port)
+        return
+    async with anyio.create_task_group() as tg:
+        if mode == "uvicorn":
+            server = serving.uvicorn_server(relay.asgi(), relay.limits, port=0, log_level="warning")
+            server.install_signal_handlers = lambda: None  # older uvicorn installs them in serve()
+            tg.start_soon(server.serve)
+            with anyio.fail_after(10):
+                while not server.started:  # noqa: ASYNC110 (uvicorn offers only a flag)
+                    await anyio.sleep(0.01)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            try:
+                yield ServedRelay(relay, port)
+            finally:
+                server.should_exit = True
+        elif mode == "hypercorn":
+            from hypercorn.asyncio import serve
+
+            listener = socket.create_server(("127.0.0.1", 0))
+            port = listener.getsockname()[1]
+            config = serving.hypercorn_config(
+                relay.limits, bind=f"fd://{listener.detach()}"
+            )  # hypercorn owns it
+            config.errorlog = None
+            stop = anyio.Event()
+            tg.start_soon(partial(serve, relay.asgi(), config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
+            try:
+                yield ServedRelay(relay, port)
+            finally:
+                stop.set()
+        else:
+            raise ValueError(f"unknown server mode {mode!r}")
+
+
 @asynccontextmanager
 async def running_relay(
     *,
     policy: RelayPolicy = NOTICES,
     limits: RelayLimits | None = None,
     agent: Agent | None = None,
+    mode: str = "websockets",
     **relay_options: Any,
-) -> AsyncIterator[tuple[LocalRealtimeServer, RelayServer]]:
+) -> AsyncIterator[tuple[LocalRealtimeServer, Any]]:
     async with LocalRealtimeServer() as upstream:
         endpoint = Endpoint.custom(upstream.url(), api_key=upstream.api_key)
         relay = Relay(agent or make_agent(), endpoint, policy=policy, limits=limits, **relay_options)
-        async with RelayServer(relay) as server:
-            yield upstream, server
+        async with serve_relay(relay, mode) as served:
+            yield upstream, served
 
 
 class Client:
@@ -109,7 +172,7 @@ class Client:
 
 
 @asynccontextmanager
-async def client(server: RelayServer, **options: Any) -> AsyncIterator[Client]:
+async def client(server: Any, **options: Any) -> AsyncIterator[Client]:
     async with connect(server.ws_url, **options) as websocket:
         yield Client(websocket)
 

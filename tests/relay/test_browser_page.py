@@ -148,3 +148,26 @@ async def test_the_page_shows_a_typed_message_once_even_when_a_server_re_ids_it(
         assert [entry["text"] for entry in users] == ["Hello from the page"]
         assert await page.locator("#transcript li.user").count() == 1
         await page.close()
+
+
+async def test_the_page_sends_its_ticket_in_a_subprotocol_never_in_the_url(browser: Any) -> None:
+    from agentkit.relay import TicketSigner
+
+    signer = TicketSigner("a-browser-test-secret-of-32-bytes")
+    seen: list[tuple[str | None, str]] = []
+
+    def recording(handshake: Any) -> bool:
+        seen.append((handshake.query.get("ticket"), handshake.headers.get("sec-websocket-protocol", "")))
+        return signer.auth()(handshake) is True
+
+    async with running_relay(auth=recording) as (_, server):
+        ticket = signer.issue("user-1")
+        page = await browser.new_page(bypass_csp=True)
+        page.set_default_timeout(STEP_MS)
+        with anyio.fail_after(60):
+            await page.goto(f"{server.http_url}?ticket={ticket}")
+            assert "ticket" not in page.url  # the page takes it out of the address bar
+            await page.click("#start")
+            await page.wait_for_function("window.agentkitRelay.state.connected")
+        assert seen[0][0] is None  # not in the WebSocket URL, so in no access log
+        assert f"agentkit.ticket.{ticket}" in seen[0][1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
@@ -120,6 +120,24 @@ def test_the_default_key_is_the_peer_address_without_its_port(peer: str | None, 
     assert peer_address(Handshake(path="/realtime", client=peer)) == key
 
 
-def test_the_per_client_cap_is_off_unless_asked_for() -> None:
-    # Behind a proxy every user shares one address: a default cap would limit them all together.
-    assert RelayLimits().max_connections_per_client is None
+async def test_by_default_one_address_cannot_take_every_slot() -> None:
+    default = RelayLimits()
+    assert default.max_connections is not None
+    assert default.max_connections_per_client is not None
+    assert default.max_connections_per_client < default.max_connections
+    async with running_relay() as (_, server), AsyncExitStack() as flood:
+        for _ in range(default.max_connections_per_client):
+            await flood.enter_async_context(session(server))
+        assert (await refused_status(server))[0] == 429
+        async with session(server, local_addr=(OTHER_ADDRESS, 0)) as other:
+            await other.say("hello")
+            await other.until_type("response.done")
+
+
+async def test_a_refusal_of_a_proxied_request_says_to_set_a_client_key(caplog: Any) -> None:
+    limits = RelayLimits(max_connections_per_client=1)
+    proxied = {"X-Forwarded-For": "203.0.113.9"}
+    async with running_relay(limits=limits) as (_, server), session(server, additional_headers=proxied):
+        with caplog.at_level(logging.WARNING, logger="agentkit.relay"):
+            assert (await refused_status(server, additional_headers=proxied))[0] == 429
+        assert "client_key" in caplog.text

@@ -25,6 +25,7 @@ from .relay_helpers import (
     LABEL,
     SECRET_PROMPT,
     SECRET_TOOL_TEXT,
+    SERVER_MODES,
     client,
     running_relay,
     tracking_number,
@@ -75,8 +76,9 @@ FORBIDDEN: list[tuple[str, dict[str, Any] | str, str]] = [
 ]
 
 
-async def test_every_forbidden_event_is_refused_and_never_reaches_the_model() -> None:
-    async with running_relay() as (upstream, server), client(server) as hostile:
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_every_forbidden_event_is_refused_and_never_reaches_the_model(mode: str) -> None:
+    async with running_relay(mode=mode) as (upstream, server), client(server) as hostile:
         await hostile.until_type("session.created")
         for number, (name, frame, kind) in enumerate(FORBIDDEN):
             if isinstance(frame, dict):
@@ -123,8 +125,9 @@ async def test_strip_mode_forwards_only_the_allowed_fields() -> None:
         assert "obey" not in update.model_dump_json()
 
 
-async def test_prompt_tool_schemas_and_tool_traffic_never_reach_the_client() -> None:
-    async with running_relay() as (upstream, server), client(server) as user:
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_prompt_tool_schemas_and_tool_traffic_never_reach_the_client(mode: str) -> None:
+    async with running_relay(mode=mode) as (upstream, server), client(server) as user:
         await user.until_type("session.created")
         await user.send({"type": "session.update", "session": {"voice": "verse"}})
         await user.until_type("session.updated")

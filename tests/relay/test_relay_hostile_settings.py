@@ -27,20 +27,29 @@ from agentkit.protocol import (
 )
 from agentkit.relay import POLICY_VIOLATION, Relay, RelayServer
 
-from .relay_helpers import SECRET_PROMPT, Client, client, running_relay, wait_received
+from .relay_helpers import (
+    SECRET_PROMPT,
+    SERVER_MODES,
+    Client,
+    ServedRelay,
+    client,
+    running_relay,
+    wait_received,
+)
 
 pytestmark = pytest.mark.anyio
 
 REBIND = "rebind.attacker.example"
 
 
-def _rebound_url(server: RelayServer, name: str = REBIND) -> str:
+def _rebound_url(server: ServedRelay, name: str = REBIND) -> str:
     return f"ws://{name}:{server.port}{server.relay.path}"
 
 
-async def test_a_rebinding_page_is_refused_before_the_upgrade() -> None:
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_a_rebinding_page_is_refused_before_the_upgrade(mode: str) -> None:
     """The attacker's name resolves to 127.0.0.1: Host and Origin both name it, and agree."""
-    async with running_relay() as (upstream, server):
+    async with running_relay(mode=mode) as (upstream, server):
         origin = f"http://{REBIND}:{server.port}"
         with pytest.raises(InvalidStatus) as refused:
             async with connect(_rebound_url(server), origin=origin, host="127.0.0.1", port=server.port):  # type: ignore[arg-type]
@@ -59,8 +68,9 @@ async def test_a_rebinding_page_is_refused_before_the_upgrade() -> None:
                 await Client(websocket).until_type("session.created")
 
 
-async def test_configured_names_are_served_and_only_those() -> None:
-    async with running_relay(allowed_hosts=["voice.shop.example"]) as (upstream, server):
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_configured_names_are_served_and_only_those(mode: str) -> None:
+    async with running_relay(mode=mode, allowed_hosts=["voice.shop.example"]) as (upstream, server):
         origin = f"http://voice.shop.example:{server.port}"
         url = _rebound_url(server, "voice.shop.example")
         async with connect(url, origin=origin, host="127.0.0.1", port=server.port) as websocket:  # type: ignore[arg-type]
@@ -88,8 +98,12 @@ def _operator_agent() -> Agent:
     )
 
 
-async def test_an_allowed_update_keeps_the_operators_values_of_the_same_setting() -> None:
-    async with running_relay(agent=_operator_agent()) as (upstream, server), client(server) as user:
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_an_allowed_update_keeps_the_operators_values_of_the_same_setting(mode: str) -> None:
+    async with (
+        running_relay(mode=mode, agent=_operator_agent()) as (upstream, server),
+        client(server) as user,
+    ):
         await user.until_type("session.created")
         await user.send(
             {
@@ -153,8 +167,9 @@ async def test_switching_the_detector_keeps_only_the_operator_keys_that_still_ap
         }
 
 
-async def test_a_burst_of_response_creates_becomes_one_response() -> None:
-    async with running_relay() as (upstream, server), client(server) as user:
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_a_burst_of_response_creates_becomes_one_response(mode: str) -> None:
+    async with running_relay(mode=mode) as (upstream, server), client(server) as user:
         await user.until_type("session.created")
         upstream.timing.first_delta_delay = 30.0  # the first response stays active through the burst
         item = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hello"}]}

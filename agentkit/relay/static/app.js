@@ -3,7 +3,8 @@
 // It speaks the Realtime GA protocol to the relay on this page's own origin. Configuration:
 //   <meta name="agentkit-relay-path" content="realtime">   WebSocket path (relative to the page)
 //   ?ws=/other/path                                        the same, from the page's address
-//   ?ticket=... or <meta name="agentkit-relay-ticket">     short-lived ticket, sent as ?ticket=
+//   ?ticket=... or <meta name="agentkit-relay-ticket">     short-lived ticket, sent in the WebSocket
+//                                                          subprotocol header (access logs skip it)
 //   ?autostart=1                                           start without a click (for tests, kiosks)
 // The relay gives each connection a resume token (an `agentkit.resume` event). When the connection
 // drops (1006), or the relay restarts (1012, it drains on deploy), the page reconnects with
@@ -83,8 +84,13 @@ function relayUrl() {
   if (url.origin !== location.origin) throw new Error("The relay must be on this page's own origin.");
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   if (resume.token) url.searchParams.set("resume", resume.token);
-  else if (config.ticket) url.searchParams.set("ticket", config.ticket);
   return url.href;
+}
+
+function relayProtocols() {
+  // A ticket in the URL would land in every access log on the way; the subprotocol header does not.
+  if (resume.token || !config.ticket) return [];
+  return ["agentkit.relay", "agentkit.ticket." + config.ticket];
 }
 
 function setStatus(status, text) {
@@ -111,7 +117,7 @@ function connect() {
   return new Promise((resolve) => {
     setStatus("connecting", "Connecting…");
     try {
-      socket = new WebSocket(relayUrl());
+      socket = new WebSocket(relayUrl(), relayProtocols());
     } catch (error) {
       setStatus("closed", "Not connected");
       showError(error.message);

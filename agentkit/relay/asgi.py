@@ -18,6 +18,7 @@ from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS
 from agentkit.relay.limits import CLOSE_POLICY
 from agentkit.relay.sigterm import drain_on_sigterm
+from agentkit.relay.webrtc import MAX_OFFER_BYTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -115,8 +116,10 @@ class RelayApp:
             if message["type"] == "lifespan.startup":
                 if self.drain_seconds is not None:
                     drain_on_sigterm(self.relay.drain, self.drain_seconds)
+                await self.relay.start_calls()  # WebRTC calls are served until shutdown
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.relay.stop_calls()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -137,6 +140,9 @@ class RelayApp:
         if rejection is not None:
             await _respond(send, rejection.status, rejection.body(), "text/plain; charset=utf-8")
             return
+        if scope.get("method") == "POST" and path == self.relay.offer_path:
+            await self._offer(scope, receive, send, path)
+            return
         page = self.relay.page(path) if scope.get("method") in ("GET", "HEAD") else None
         if page is None:
             await _respond(send, 404, b"Not found\n", "text/plain; charset=utf-8")
@@ -145,6 +151,21 @@ class RelayApp:
         await _respond(
             send, 200, b"" if scope["method"] == "HEAD" else body, content_type, PAGE_HEADERS, len(body)
         )
+
+    async def _offer(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left
+            body.extend(message.get("body", b""))
+            if len(body) > MAX_OFFER_BYTES:
+                await _respond(send, 413, b"The offer is too large.\n", "text/plain; charset=utf-8")
+                return
+            if not message.get("more_body"):
+                break
+        reply = await self.relay.answer_offer(_handshake(scope, path), bytes(body))
+        await _respond(send, reply.status, reply.body, reply.content_type, reply.headers)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()

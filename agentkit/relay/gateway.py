@@ -12,6 +12,7 @@ from typing import Protocol
 from agentkit.relay.channel import ClientChannel
 from agentkit.relay.handshake import Handshake, Rejection
 from agentkit.relay.limits import RelayLimits
+from agentkit.relay.webrtc import OfferReply
 
 
 class Gateway(Protocol):
@@ -21,6 +22,8 @@ class Gateway(Protocol):
     """The client WebSocket's path, below the mount point."""
     serve_page: bool
     limits: RelayLimits
+    offer_path: str | None
+    """Where browsers post WebRTC offers, below the mount point (None: WebRTC mode is off)."""
 
     @property
     def active(self) -> int:
@@ -49,4 +52,16 @@ class Gateway(Protocol):
 
     async def serve(self, channel: ClientChannel, handshake: Handshake) -> None:
         """Relay one accepted client until either side ends."""
+        ...
+
+    async def answer_offer(self, handshake: Handshake, body: bytes) -> OfferReply:
+        """A WebRTC offer posted to `offer_path`: the SDP answer, or a refusal."""
+        ...
+
+    async def start_calls(self) -> None:
+        """Begin serving WebRTC calls (before the first request)."""
+        ...
+
+    async def stop_calls(self) -> None:
+        """End every WebRTC call's session (at shutdown)."""
         ...

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
 
 from agentkit.agent import AGENT_DEPS, Agent
-from agentkit.connection import Endpoint
+from agentkit.connection import Endpoint, EndpointError
 from agentkit.relay.admission import Admission, Admitted
 from agentkit.relay.asgi import RelayApp
 from agentkit.relay.assets import PAGE_ASSETS, PAGE_ROUTES, read_asset, titled_page
@@ -29,8 +29,12 @@ from agentkit.relay.lifecycle import DEFAULT_GRACE_SECONDS, DRAINING, PROBE_PATH
 from agentkit.relay.limits import CLOSE_POLICY, CLOSE_TRY_LATER, RelayLimits
 from agentkit.relay.policy import RelayPolicy
 from agentkit.relay.resume import RESUME_QUERY, Conversations
+from agentkit.relay.webrtc import OFFER_PATH, OfferReply, WebRTCMode
 from agentkit.session import Session
 from agentkit.state import SharedState
+
+if TYPE_CHECKING:
+    from agentkit.channels.webrtc import SidebandPolicy, WebRTCCalls
 
 logger = logging.getLogger("agentkit.relay")
 
@@ -53,6 +57,9 @@ class Relay:
     authenticated subject or a forwarded header your proxy sets instead. None exempts a connection.
     `state`: where connection counts, rates and conversation snapshots live; None takes
     `SharedState.from_env()` (Redis when `AGENTKIT_REDIS_URL` is set, this process's memory otherwise).
+    `webrtc`: also take WebRTC offers at `offer_path` (checked like an upgrade; each call holds a
+    connection slot), creating the call with the relay's credentials and serving it from the
+    sideband under `sideband_policy` (None: the default `SidebandPolicy`; False: no enforcement).
     """
 
     def __init__(
@@ -71,6 +78,8 @@ class Relay:
         serve_page: bool = True,
         clock: Callable[[], float] = time.monotonic,
         state: SharedState | None = None,
+        webrtc: bool = False,
+        sideband_policy: SidebandPolicy | Literal[False] | None = None,
     ) -> None:
         if not path.startswith("/") or path in PAGE_ROUTES or path in PROBE_PATHS:
             raise ValueError(f"the WebSocket path must start with '/' and not clash with the page: {path!r}")
@@ -96,6 +105,18 @@ class Relay:
         self._clock = clock
         self.lifecycle = Lifecycle(agent.name)
         """Probes, live connections and the drain (see `drain`)."""
+        self.offer_path = OFFER_PATH if webrtc else None
+        """Where browsers post WebRTC offers (None: WebRTC mode is off)."""
+        self._webrtc: WebRTCMode | None = None
+        if webrtc:
+            calls_endpoint = endpoint or Endpoint.from_env()
+            if calls_endpoint is None:
+                raise EndpointError("WebRTC mode creates calls on the service: give the relay an endpoint")
+            from agentkit.channels.webrtc import SidebandPolicy, WebRTCCalls  # (imports the relay's rules)
+
+            guard = None if sideband_policy is False else sideband_policy or SidebandPolicy()
+            calls = WebRTCCalls(agent, calls_endpoint, policy=guard, max_calls=1_000_000)
+            self._webrtc = WebRTCMode(calls, self._admission)
 
     @property
     def active(self) -> int:
@@ -128,6 +149,29 @@ class Relay:
         is closed once its turn is over, with code 1012 and its resume token, so the client resumes
         the conversation on another instance; after `grace_seconds` the rest are closed as they are."""
         await self.lifecycle.drain(grace_seconds)
+
+    # -- WebRTC ----------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> WebRTCCalls | None:
+        """The WebRTC calls being served (their sessions, their guards); None with WebRTC mode off."""
+        return self._webrtc.calls if self._webrtc is not None else None
+
+    async def start_calls(self) -> None:
+        """Start serving WebRTC calls (the servers call it; a no-op with WebRTC mode off)."""
+        if self._webrtc is not None:
+            await self._webrtc.start()
+
+    async def stop_calls(self) -> None:
+        """End every WebRTC call's session (their slots are given back)."""
+        if self._webrtc is not None:
+            await self._webrtc.stop()
+
+    async def answer_offer(self, handshake: Handshake, body: bytes) -> OfferReply:
+        """A browser's offer at `offer_path`, checked like an upgrade; the SDP answer or a refusal."""
+        if self._webrtc is None:
+            return OfferReply.refused(Rejection(404, "Not found"))
+        return await self._webrtc.answer(handshake, body, self.check_handshake)
 
     # -- connections -----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from agentkit.connection.secrets import RedactingLogger
+from agentkit.http_posts import HttpReply, HttpRequest, connection_class
 from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
 from agentkit.relay.gateway import Gateway
@@ -90,6 +91,7 @@ class RelayServer:
         return self.http_url.replace("http://", "ws://", 1).rstrip("/") + self.relay.path
 
     async def start(self) -> None:
+        await self.relay.start_calls()
         self._server = await serve(
             self._handle,
             self.host,
@@ -99,6 +101,7 @@ class RelayServer:
             logger=RedactingLogger(logging.getLogger("websockets.server"), ()),
             server_header=None,
             **websockets_settings(self.relay.limits),
+            create_connection=connection_class(self._post),
         )
 
     async def stop(self) -> None:
@@ -106,6 +109,16 @@ class RelayServer:
             self._server.close(close_connections=True)
             await self._server.wait_closed()
             self._server = None
+        await self.relay.stop_calls()
+
+    async def _post(self, request: HttpRequest) -> HttpReply:
+        """POSTs: the WebRTC offer endpoint (when on); anything else is not found."""
+        path, _, query = request.target.partition("?")
+        if self.relay.offer_path is None or path != self.relay.offer_path:
+            return HttpReply(404, b"Not found\n", {"content-type": "text/plain; charset=utf-8"})
+        handshake = Handshake.from_parts(path, query, request.headers, None)
+        reply = await self.relay.answer_offer(handshake, request.body)
+        return HttpReply(reply.status, reply.body, {"content-type": reply.content_type, **reply.headers})
 
     async def __aenter__(self) -> RelayServer:
         await self.start()

@@ -22,9 +22,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agentkit.channels.webrtc.sdp import Offer, SdpError, parse_offer
+from agentkit.http_posts import HttpReply, HttpRequest
 from agentkit.protocol import Codec, Dialect, SessionConfig, SessionUpdate
 from agentkit.testing.calls import LocalCall
-from agentkit.testing.http import HttpReply, HttpRequest
 from agentkit.testing.routing import Authenticator, Rejection
 
 _CALLS = re.compile(r"^(?P<prefix>/openai)?/v1/realtime/calls/?$")

@@ -23,6 +23,7 @@ from websockets.typing import Subprotocol
 
 from agentkit.connection.endpoint import Endpoint
 from agentkit.connection.secrets import RedactingLogger
+from agentkit.http_posts import HttpReply, HttpRequest, connection_class
 from agentkit.protocol import Dialect, SessionConfig, new_id
 from agentkit.testing import audio
 from agentkit.testing.calls import LocalCall
@@ -30,7 +31,6 @@ from agentkit.testing.calls_endpoint import CallsEndpoint
 from agentkit.testing.connection import ServerConnection, Services, request_headers
 from agentkit.testing.faults import Faults
 from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
-from agentkit.testing.http import HttpReply, HttpRequest, connection_class
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentkit.http_posts import HttpReply, HttpRequest
 from agentkit.protocol import SessionConfig
 from agentkit.protocol.dialects import session_from_wire
-from agentkit.testing.http import HttpReply, HttpRequest
 from agentkit.testing.routing import Authenticator
 
 _PATH = re.compile(

@@ -1,5 +1,5 @@
-"""Plain HTTP beside the WebSockets on the local server's one port, for the services' few POST
-endpoints (`realtime/calls`, `realtime/client_secrets`, a call's `hangup`).
+"""Plain HTTP POSTs beside the WebSockets on one websockets port: the local server's `realtime/calls`,
+`client_secrets` and `hangup`, and the relay's WebRTC offer endpoint.
 
 websockets serves only GET upgrades, so each connection first looks at its request line: a POST is
 read here (head and a bounded body) and answered by the server's handler; anything else goes on to

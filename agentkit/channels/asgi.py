@@ -166,3 +166,17 @@ class PhoneRoutes:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+
+
+def unavailable(message: str) -> AsgiApp:
+    """A route that exists but is not configured: HTTP 503 and a WebSocket close (1013), both saying
+    `message` (e.g. which environment variable to set), so a carrier's error log shows why."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await respond(send, 503, f"{message}\n")
+        elif scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1013, "reason": message[:120]})
+
+    return app

@@ -45,6 +45,7 @@ from .db import ShopDatabase, ShopDatabaseError, default_db_path
 from .demo import DEMO_CARRIER_DELAY, run_demo
 from .operator import OperatorDesk
 from .people import FIXED, ask_in_terminal
+from .phone import run_phone_demo
 from .serve import serve
 from .voice import TurnRecorder, ask_aloud, load_question
 
@@ -83,7 +84,17 @@ def parser() -> argparse.ArgumentParser:
         help="attach the bot's tools and instructions to an existing call (WebRTC or SIP) over its "
         "sideband and serve it until the call ends, printing one line per tool call",
     )
+    mode.add_argument(
+        "--phone-demo",
+        action="store_true",
+        help="place one simulated Twilio phone call to the bot (offline) and show the conversation",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="--serve: the https address phone carriers reach this server at (default: AGENTKIT_PUBLIC_URL)",
+    )
     parser.add_argument(
         "--port", type=port_number, default=8080, help="--serve: port to listen on (default 8080)"
     )
@@ -148,7 +159,7 @@ async def run(
     try:
         with ExitStack() as stack:
             db_path = args.db
-            if db_path is None and args.demo:
+            if db_path is None and (args.demo or args.phone_demo):
                 db_path = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "demo-shop.sqlite3"
             db = ShopDatabase(db_path)
             recorder = TurnRecorder(args.audio_out) if args.audio_out else None
@@ -159,7 +170,7 @@ async def run(
             async with endpoint_or_local_server(
                 io.announce, environ=environ, local_model=local_model, local_faults=local_faults
             ) as endpoint:
-                await _talk(args, io, db, endpoint, observer, recorder, question)
+                await _talk(args, io, db, endpoint, observer, recorder, question, environ)
     except (
         UsageError,
         ShopDatabaseError,
@@ -211,9 +222,11 @@ async def _talk(
     observer: SessionObserver | None,
     recorder: TurnRecorder | None,
     question: bytes | None,
+    environ: Mapping[str, str] | None = None,
 ) -> None:
-    speak = recorder is not None or question is not None or args.serve
-    chat = not (args.text or args.demo or args.serve or question is not None) and io.stdin.isatty()
+    phone = args.serve or args.phone_demo
+    speak = recorder is not None or question is not None or phone
+    chat = not (args.text or args.demo or phone or question is not None) and io.stdin.isatty()
     mode = args.approvals or ("ask" if chat or args.serve else "allow")
     desk = OperatorDesk() if args.serve and mode == "ask" else None
     if mode == "ask" and desk is None and not chat:
@@ -222,14 +235,25 @@ async def _talk(
     agent = build_agent(
         db,
         speak=speak,
-        listen=question is not None or args.serve,
+        listen=question is not None or phone,
         approver=approver,
         carrier_delay=DEMO_CARRIER_DELAY if args.demo else 0.0,
     )
     if args.serve:
         await serve(
-            agent, endpoint, args.host, args.port, io.announce, desk=desk, operator_port=args.operator_port
+            agent,
+            endpoint,
+            args.host,
+            args.port,
+            io.announce,
+            desk=desk,
+            operator_port=args.operator_port,
+            environ=environ,
+            public_url=args.public_url,
         )
+        return
+    if args.phone_demo:
+        await run_phone_demo(agent, endpoint, io.stdout, args.turn_timeout)
         return
     on_event = recorder.feed if recorder is not None else None
     if chat:

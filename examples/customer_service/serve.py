@@ -1,19 +1,27 @@
-"""`--serve`: the bot behind agentkit's relay, so a browser can talk to it (the voice page at `/`).
+"""`--serve`: the bot behind agentkit's relay, so a browser can talk to it (the voice page at `/`),
+and on the phone: Twilio, ACS and SIP routes on the same port (see `phone.py`).
 
 The relay keeps the instructions, tools and credentials on this machine: the page sees only the
-conversation and short notices while a tool runs.
+conversation and short notices while a tool runs. Phone routes need uvicorn (the `phone` extra);
+without it the page is served alone, and the bot says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib.util
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 
 import anyio
 
 from agentkit import Agent, Endpoint
+from agentkit.channels import PhoneRoutes
+from agentkit.channels.server import UVICORN_MISSING, AsgiServer
 from agentkit.relay import Relay, RelayPolicy, RelayServer
 
 from .operator import PATH, OperatorDesk
+from .phone import PHONE_PATHS, phone_routes
 
 TOOL_LABELS = {
     "lookup_order": "Looking up your order",
@@ -39,11 +47,14 @@ async def serve(
     *,
     desk: OperatorDesk | None = None,
     operator_port: int = 0,
+    environ: Mapping[str, str] | None = None,
+    public_url: str | None = None,
 ) -> None:
     """Serve until cancelled (Ctrl+C); with `desk`, supervisors approve refunds on its endpoint."""
     relay = Relay(agent, endpoint, policy=POLICY)
-    async with RelayServer(relay, host, port) as server:
-        announce(f"Open {server.http_url} in a browser to talk to the shop assistant (Ctrl+C to stop).")
+    env = os.environ if environ is None else environ
+    async with _server(relay, agent, endpoint, host, port, env, public_url, announce) as http_url:
+        announce(f"Open {http_url} in a browser to talk to the shop assistant (Ctrl+C to stop).")
         if desk is None:
             await anyio.sleep_forever()
             return
@@ -55,3 +66,27 @@ async def serve(
         finally:
             with anyio.CancelScope(shield=True):
                 await desk.stop()
+
+
+@asynccontextmanager
+async def _server(
+    relay: Relay,
+    agent: Agent,
+    endpoint: Endpoint,
+    host: str,
+    port: int,
+    environ: Mapping[str, str],
+    public_url: str | None,
+    announce: Callable[[str], None],
+) -> AsyncIterator[str]:
+    """The relay and the phone routes on one port (uvicorn), or the relay alone without uvicorn."""
+    if importlib.util.find_spec("uvicorn") is None:
+        announce(f"Phone routes are off: {UVICORN_MISSING}.")
+        async with RelayServer(relay, host, port) as alone:
+            yield alone.http_url
+        return
+    public = public_url or environ.get("AGENTKIT_PUBLIC_URL") or None
+    routes = PhoneRoutes(phone_routes(agent, endpoint, environ, public), fallback=relay.asgi())
+    async with AsgiServer(routes, host, port, ws_max_size=relay.limits.max_frame_bytes) as server:
+        announce(f"Phone routes: {', '.join(f'{server.http_url}{path}' for path in PHONE_PATHS)}.")
+        yield server.http_url + "/"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from agentkit.channels.asgi import (
+    AsgiApp,
     AsgiWebSocket,
     BodyTooLarge,
     Receive,
@@ -122,7 +123,7 @@ class AcsChannel:
     def __repr__(self) -> str:
         return f"AcsChannel(stream_path={self.stream_path!r}, active={self.line.active})"
 
-    def routes(self) -> dict[str, object]:
+    def routes(self) -> dict[str, AsgiApp]:
         return {self.events_path: self.events, self.stream_path: self.stream}
 
     # -- Event Grid ------------------------------------------------------------------------------

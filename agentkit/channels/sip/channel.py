@@ -18,7 +18,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from agentkit.agent import AGENT_DEPS, Agent
-from agentkit.channels.asgi import BodyTooLarge, Receive, Scope, Send, read_body, request_headers, respond
+from agentkit.channels.asgi import (
+    AsgiApp,
+    BodyTooLarge,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+    request_headers,
+    respond,
+)
 from agentkit.channels.calls import Accept, CallScreen, IncomingCall, Reject, accept_all, decide
 from agentkit.channels.signatures import WebhookRejected, WebhookVerifier
 from agentkit.connection import Endpoint
@@ -95,7 +104,7 @@ class SipChannel:
     def __repr__(self) -> str:
         return f"SipChannel(calls={self.control.url!r}, active={len(self.active)})"
 
-    def routes(self, path: str = "/sip/webhook") -> dict[str, object]:
+    def routes(self, path: str = "/sip/webhook") -> dict[str, AsgiApp]:
         return {path: self.webhook}
 
     # -- what the application (and the agent's tools) can do to a call -------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from agentkit.channels.asgi import (
+    AsgiApp,
     AsgiWebSocket,
     BodyTooLarge,
     Receive,
@@ -131,7 +132,7 @@ class TwilioChannel:
     def __repr__(self) -> str:
         return f"TwilioChannel(stream_path={self.stream_path!r}, active={self.line.active})"
 
-    def routes(self, prefix: str = "/twilio") -> dict[str, object]:
+    def routes(self, prefix: str = "/twilio") -> dict[str, AsgiApp]:
         """`{path: ASGI app}` for `PhoneRoutes`: `{prefix}/voice` and `{prefix}/stream`."""
         return {f"{prefix}/voice": self.voice, f"{prefix}/stream": self.stream}
 

@@ -88,6 +88,11 @@ class Earpiece:
         """Audio received and not yet played."""
         return sum(entry.ms for entry in self._queue if isinstance(entry, _Clip))
 
+    @property
+    def idle(self) -> bool:
+        """Everything received has been played (and its marks acknowledged)."""
+        return not self._queue
+
     def settled(self) -> bool:
         """Held, with every mark that followed the played audio acknowledged."""
         return self._held and (not self._queue or isinstance(self._queue[0], _Clip))

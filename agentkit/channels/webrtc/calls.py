@@ -47,9 +47,11 @@ async def create_call(
     *,
     timeout_s: float = 30.0,
     transport: httpx.AsyncBaseTransport | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> CallAnswer:
     """POST the offer to the service's calls endpoint; `SdpError` for a bad offer (nothing is sent),
-    `CallError` (with the status, the service's code and the request id) when the service refuses."""
+    `CallError` (with the status, the service's code and the request id) when the service refuses.
+    `client`: an HTTP client to reuse (its connections and TLS setup) across calls."""
     offer = parse_offer(offer_sdp)
     url = endpoint.calls_url
     headers = {**endpoint.extra_headers, **await endpoint.auth.http_headers()}
@@ -57,8 +59,11 @@ async def create_call(
     body = json.dumps(call_session_body(session, endpoint.model))
     files = {"sdp": (None, offer.text, "application/sdp"), "session": (None, body, "application/json")}
     try:
-        async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
-            response = await client.post(url, files=files, headers=headers)
+        if client is not None:
+            response = await client.post(url, files=files, headers=headers, timeout=timeout_s)
+        else:
+            async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as own:
+                response = await own.post(url, files=files, headers=headers)
     except httpx.HTTPError as exc:
         detail = redact(f"{type(exc).__name__}: {exc}", secrets)
         raise CallError(f"could not reach {url} ({detail})", url=url) from None

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 import anyio
+import httpx
 from anyio.abc import TaskGroup, TaskStatus
 
 from agentkit.channels.webrtc.calls import CallAnswer, create_call, hang_up
@@ -64,8 +65,11 @@ class WebRTCCalls:
         """The policy guard of each live call."""
         self._secrets = SecretBook()
         self._tg: TaskGroup | None = None
+        self._http: httpx.AsyncClient | None = None
+        """One HTTP client for every call this object creates (connections and TLS set up once)."""
 
     async def __aenter__(self) -> WebRTCCalls:
+        self._http = httpx.AsyncClient()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         return self
@@ -77,7 +81,12 @@ class WebRTCCalls:
         for session in list(self.sessions.values()):
             await session.aclose()
         self._tg.cancel_scope.cancel()
-        return await self._tg.__aexit__(exc_type, exc, tb)
+        try:
+            return await self._tg.__aexit__(exc_type, exc, tb)
+        finally:
+            if self._http is not None:
+                await self._http.aclose()
+                self._http = None
 
     async def answer(self, offer_sdp: str) -> CallAnswer:
         """Create a call for a browser's offer and attach to it; the answer goes back to the browser.
@@ -86,7 +95,7 @@ class WebRTCCalls:
         `CallRefused` when `max_calls` are live."""
         offer = parse_offer(offer_sdp)
         self._check_capacity()
-        answer = await create_call(self.endpoint, offer.text, self.agent.session_config())
+        answer = await create_call(self.endpoint, offer.text, self.agent.session_config(), client=self._http)
         await self._attach(answer.call_id)
         return answer
 

@@ -20,13 +20,14 @@ from agentkit.connection.auth import AZURE_SCOPE, Auth, KeyAuth, KeyPlacement, T
 from agentkit.connection.errors import EndpointError
 from agentkit.connection.failures import Caller, Service
 from agentkit.connection.transport import RealtimeConnection, TransportOptions, open_connection
+from agentkit.connection.voice_live import VOICE_LIVE_SCOPE, VoiceLiveAgent, voice_live_query
 from agentkit.protocol import Codec, Dialect
 
 if TYPE_CHECKING:
     from agentkit.connection.client_secrets import ClientSecret
     from agentkit.protocol import SessionConfig
 
-Provider = Literal["azure.ai.openai", "openai", "custom"]
+Provider = Literal["azure.ai.openai", "azure.ai.voicelive", "openai", "custom"]
 """The service, named as OpenTelemetry's GenAI conventions name it (`gen_ai.system`)."""
 
 DEFAULT_OPENAI_MODEL = "gpt-realtime"
@@ -122,6 +123,37 @@ class Endpoint:
         )
 
     @classmethod
+    def voice_live(
+        cls,
+        endpoint: str,
+        model: str | None = None,
+        *,
+        api_key: str | None = None,
+        credential: TokenCredentialLike | None = None,
+        agent: VoiceLiveAgent | None = None,
+        api_version: str = urls.VOICE_LIVE_API_VERSION,
+        token_scope: str = VOICE_LIVE_SCOPE,
+        headers: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        """Azure Voice Live (`<resource>/voice-live/realtime`) for a model, or for a Foundry `agent`.
+
+        An API key goes in the `api-key` header; without one, Entra ID tokens for the AI Foundry
+        scope come from `credential` (default: azure-identity's `DefaultAzureCredential`)."""
+        if api_key and credential is not None:
+            raise EndpointError("pass either api_key or credential, not both")
+        url = urls.voice_live_url(endpoint, voice_live_query(model, agent, api_version))
+        auth: Auth = KeyAuth(api_key, "api-key") if api_key else TokenAuth(credential, scope=token_scope)
+        return cls(
+            url=url,
+            dialect=Dialect.VOICE_LIVE,
+            provider="azure.ai.voicelive",
+            model=(model or "").strip() or None,
+            auth=auth,
+            client_secrets_url="",
+            headers=headers,
+        )
+
+    @classmethod
     def custom(
         cls,
         url: str,
@@ -155,11 +187,16 @@ class Endpoint:
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Endpoint | None:
-        """From the Azure quickstart's variables, else OpenAI's; None when neither is configured.
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, provider: EnvProvider | None = None
+    ) -> Endpoint | None:
+        """From the environment: Azure OpenAI's variables, else Voice Live's, else OpenAI's; None when
+        none is configured. `provider` picks one of them (and then its variables must be set).
 
         Azure: AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_DEPLOYMENT_NAME, AZURE_OPENAI_API_KEY (optional:
         without it, Entra ID), OPENAI_API_VERSION (a preview date selects the preview dialect).
+        Voice Live: AZURE_VOICELIVE_ENDPOINT, AZURE_VOICELIVE_MODEL, AZURE_VOICELIVE_API_KEY
+        (optional: without it, Entra ID), AZURE_VOICELIVE_API_VERSION (optional).
         OpenAI: OPENAI_API_KEY, OPENAI_REALTIME_MODEL, OPENAI_BASE_URL.
         """
         env = os.environ if environ is None else environ
@@ -167,6 +204,20 @@ class Endpoint:
         def get(name: str) -> str | None:
             return (env.get(name) or "").strip() or None
 
+        if provider is not None:
+            chosen = _FROM_ENV[provider](get)
+            if chosen is None:
+                names = ", ".join(_REQUIRED_ENV[provider])
+                raise EndpointError(f"the {provider} provider was asked for, but {names} is not set")
+            return chosen
+        for read in _FROM_ENV.values():
+            found = read(get)
+            if found is not None:
+                return found
+        return None
+
+    @staticmethod
+    def _azure_from_env(get: Callable[[str], str | None]) -> Endpoint | None:
         azure_endpoint = get("AZURE_OPENAI_ENDPOINT")
         if azure_endpoint:
             deployment = get("AZURE_OPENAI_DEPLOYMENT_NAME")
@@ -175,15 +226,37 @@ class Endpoint:
                     "AZURE_OPENAI_ENDPOINT is set but AZURE_OPENAI_DEPLOYMENT_NAME is not: "
                     "set it to the name of your realtime deployment"
                 )
-            return cls.azure(
+            return Endpoint.azure(
                 azure_endpoint,
                 deployment,
                 api_key=get("AZURE_OPENAI_API_KEY"),
                 api_version=get("OPENAI_API_VERSION"),
             )
+        return None
+
+    @staticmethod
+    def _voice_live_from_env(get: Callable[[str], str | None]) -> Endpoint | None:
+        endpoint = get("AZURE_VOICELIVE_ENDPOINT")
+        if not endpoint:
+            return None
+        model = get("AZURE_VOICELIVE_MODEL")
+        if not model:
+            raise EndpointError(
+                "AZURE_VOICELIVE_ENDPOINT is set but AZURE_VOICELIVE_MODEL is not: set it to the model "
+                "to talk to, such as gpt-realtime"
+            )
+        return Endpoint.voice_live(
+            endpoint,
+            model,
+            api_key=get("AZURE_VOICELIVE_API_KEY"),
+            api_version=get("AZURE_VOICELIVE_API_VERSION") or urls.VOICE_LIVE_API_VERSION,
+        )
+
+    @staticmethod
+    def _openai_from_env(get: Callable[[str], str | None]) -> Endpoint | None:
         api_key = get("OPENAI_API_KEY")
         if api_key:
-            return cls.openai(
+            return Endpoint.openai(
                 api_key, get("OPENAI_REALTIME_MODEL") or DEFAULT_OPENAI_MODEL, base_url=get("OPENAI_BASE_URL")
             )
         return None
@@ -240,6 +313,9 @@ class Endpoint:
         """Mint a short-lived client secret (GA `client_secrets`) to hand to a browser or phone."""
         from agentkit.connection.client_secrets import mint_client_secret
 
+        if not self.client_secrets_url:
+            raise EndpointError(f"{self.provider} has no client secrets: keep the session on your server")
+
         return await mint_client_secret(
             self.client_secrets_url,
             headers={**self._headers, **await self.auth.http_headers()},
@@ -266,6 +342,21 @@ class Endpoint:
         )
 
     __str__ = __repr__
+
+
+EnvProvider = Literal["azure", "voicelive", "openai"]
+"""The services `Endpoint.from_env` can read from the environment, in the order it tries them."""
+
+_FROM_ENV: dict[EnvProvider, Callable[[Callable[[str], str | None]], Endpoint | None]] = {
+    "azure": Endpoint._azure_from_env,
+    "voicelive": Endpoint._voice_live_from_env,
+    "openai": Endpoint._openai_from_env,
+}
+_REQUIRED_ENV: dict[EnvProvider, tuple[str, ...]] = {
+    "azure": ("AZURE_OPENAI_ENDPOINT",),
+    "voicelive": ("AZURE_VOICELIVE_ENDPOINT",),
+    "openai": ("OPENAI_API_KEY",),
+}
 
 
 class Connecting:

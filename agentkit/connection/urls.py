@@ -110,6 +110,20 @@ def openai_realtime_url(base_url: str, model: str) -> str:
     return _ws(parts, f"{parts.path}/realtime", {"model": model})
 
 
+VOICE_LIVE_API_VERSION = "2026-07-15"
+_VOICE_LIVE_PATH = "/voice-live/realtime"
+
+
+def voice_live_url(endpoint: str, query: dict[str, str]) -> str:
+    """`wss://<resource>/voice-live/realtime?api-version=...&model=...` (a pasted path is tolerated)."""
+    parts = _split(endpoint, "the Voice Live endpoint (AZURE_VOICELIVE_ENDPOINT)")
+    prefix = parts.path.rstrip("/")
+    for suffix in (_VOICE_LIVE_PATH, "/voice-live"):
+        if prefix.endswith(suffix):
+            prefix = prefix[: -len(suffix)]
+    return _ws(parts, prefix.rstrip("/") + _VOICE_LIVE_PATH, query)
+
+
 def custom_url(url: str) -> tuple[str, str | None]:
     """A caller's own WebSocket URL (ws form) and the model/deployment named in its query, if any."""
     parts = _split(url, "the endpoint URL", allow_query=True)

@@ -96,6 +96,15 @@ class SpeechStopped(AppEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceWarning(AppEvent):
+    """The service did not do all that was asked but goes on (Voice Live's `warning` event)."""
+
+    message: str
+    code: str | None = None
+    param: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArgumentsDelta(AppEvent):
     """A piece of a call's arguments, with everything so far parsed best-effort (`partial`)."""
 

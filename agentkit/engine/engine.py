@@ -138,6 +138,7 @@ from agentkit.protocol import (
     StatusDetails,
     TurnDetection,
     Usage,
+    WarningEvent,
     event_id,
     user_text,
 )
@@ -1416,6 +1417,7 @@ _HANDLERS: dict[type[ServerEvent], Callable[[TurnEngine, Any, float, list[Action
     OutputAudioBufferStarted: TurnEngine._on_output_audio,
     OutputAudioBufferStopped: TurnEngine._on_output_audio,
     OutputAudioBufferCleared: TurnEngine._on_output_audio,
+    WarningEvent: _heard(lambda _hearing, event, now: Hearing.warning(event, now)),
 }
 """The engine's rule for each server event type (one table for every engine: no bound methods per
 session, and no reference cycle from an engine to itself)."""

@@ -1,4 +1,5 @@
-"""What the service heard of the user: live partial transcripts, failures, the end of speech.
+"""What the service heard of the user (live partial transcripts, failures, the end of speech), and
+the service's own warnings.
 
 Separate from the turn rules because none of it changes what the engine asks of the server; it
 only tells the application (captions, "listening..." indicators, a fallback when transcription
@@ -8,13 +9,20 @@ at once, so a server that never finishes a transcript cannot grow memory.
 
 from __future__ import annotations
 
-from agentkit.engine.app_events import AppEvent, InputTranscriptFailed, InputTranscriptPartial, SpeechStopped
+from agentkit.engine.app_events import (
+    AppEvent,
+    InputTranscriptFailed,
+    InputTranscriptPartial,
+    ServiceWarning,
+    SpeechStopped,
+)
 from agentkit.protocol import (
     InputAudioBufferSpeechStopped,
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
     InputAudioTranscriptionUpdated,
+    WarningEvent,
 )
 
 MAX_PENDING_ITEMS = 8
@@ -47,6 +55,11 @@ class Hearing:
     @staticmethod
     def speech_stopped(event: InputAudioBufferSpeechStopped, now: float) -> AppEvent:
         return SpeechStopped(time=now, item_id=event.item_id, audio_end_ms=event.audio_end_ms)
+
+    @staticmethod
+    def warning(event: WarningEvent, now: float) -> AppEvent:
+        detail = event.warning
+        return ServiceWarning(time=now, message=detail.message, code=detail.code, param=detail.param)
 
     def _partial(self, item_id: str, transcript: str, now: float) -> AppEvent:
         self._partials.pop(item_id, None)

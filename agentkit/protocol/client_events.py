@@ -111,4 +111,45 @@ CLIENT_EVENTS: tuple[type[ClientEvent], ...] = (
     ResponseCreate,
     ResponseCancel,
 )
-"""Every known canonical client event class."""
+"""Every known canonical client event class of OpenAI's Realtime API."""
+
+
+# --- Azure Voice Live's own -----------------------------------------------------------------------
+
+
+class InputAudioTurnStart(ClientEvent):
+    """Voice Live: the client marks a user turn itself (push-to-talk), `turn_id` names it."""
+
+    kind: ClassVar[str] = "input_audio.turn.start"
+    turn_id: str = ""
+
+
+class InputAudioTurnAppend(ClientEvent):
+    kind: ClassVar[str] = "input_audio.turn.append"
+    turn_id: str = ""
+    audio: str = ""
+    """Base64 audio in the session's input format."""
+
+
+class InputAudioTurnEnd(ClientEvent):
+    kind: ClassVar[str] = "input_audio.turn.end"
+    turn_id: str = ""
+
+
+class InputAudioTurnCancel(ClientEvent):
+    kind: ClassVar[str] = "input_audio.turn.cancel"
+    turn_id: str = ""
+
+
+class InputAudioClear(ClientEvent):
+    kind: ClassVar[str] = "input_audio.clear"
+
+
+VOICE_LIVE_CLIENT_EVENTS: tuple[type[ClientEvent], ...] = (
+    InputAudioTurnStart,
+    InputAudioTurnAppend,
+    InputAudioTurnEnd,
+    InputAudioTurnCancel,
+    InputAudioClear,
+)
+"""Client events only Voice Live takes (the codec refuses them for the other dialects)."""

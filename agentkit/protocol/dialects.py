@@ -68,9 +68,9 @@ GA_ONLY_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(_GA_ONLY) | fr
 """Events the preview dialect does not have; a preview server never sends them."""
 
 EXTENSION_SERVER_EVENTS: frozenset[type[s.ServerEvent]] = frozenset(
-    {s.InputAudioTranscriptionUpdated, s.Ping}
+    {s.InputAudioTranscriptionUpdated, s.Ping, s.WarningEvent}
 )
-"""Events of OpenAI-compatible services (xAI) that OpenAI's own API never sends."""
+"""Events of OpenAI-compatible services (xAI, Voice Live) that OpenAI's own API never sends."""
 
 SERVER_EVENT_BY_WIRE_NAME: dict[str, type[s.ServerEvent]] = {
     **{cls.kind: cls for cls in s.SERVER_EVENTS},
@@ -96,6 +96,7 @@ def server_event_table(dialect: Dialect) -> dict[str, type[s.ServerEvent]]:
 
 CLIENT_EVENT_BY_WIRE_NAME: dict[str, type[c.ClientEvent]] = {
     **{cls.kind: cls for cls in c.CLIENT_EVENTS},
+    **{cls.kind: cls for cls in c.VOICE_LIVE_CLIENT_EVENTS},
     "transcription_session.update": c.SessionUpdate,
 }
 
@@ -111,6 +112,8 @@ def server_event_name(cls: type[s.ServerEvent], dialect: Dialect, session_type: 
 
 
 def client_event_name(cls: type[c.ClientEvent], dialect: Dialect, session_type: str | None = None) -> str:
+    if cls in c.VOICE_LIVE_CLIENT_EVENTS and dialect is not Dialect.VOICE_LIVE:
+        raise EncodeError(f"{cls.kind} is a Voice Live event; this endpoint does not take it")
     if dialect is Dialect.PREVIEW and cls is c.SessionUpdate and session_type == "transcription":
         return "transcription_session.update"
     return cls.kind
@@ -208,8 +211,51 @@ def session_from_wire(session: Any) -> Any:
     return out
 
 
+VOICE_LIVE_SESSION_FIELDS = (
+    "input_audio_sampling_rate",
+    "input_audio_echo_cancellation",
+    "interim_response",
+    "output_audio_timestamp_types",
+    "animation",
+    "avatar",
+)
+VOICE_LIVE_TURN_DETECTION_FIELDS = (
+    "end_of_utterance_detection",
+    "remove_filler_words",
+    "languages",
+    "auto_truncate",
+)
+
+
+def _voice_live_only(fields: dict[str, Any]) -> dict[str, Any]:
+    """Refuse Voice Live's own settings for another dialect (the service would reject them); unset
+    (None) ones are simply left out."""
+    out = {k: v for k, v in fields.items() if not (k in VOICE_LIVE_SESSION_FIELDS and v is None)}
+    detection = out.get("turn_detection")
+    if isinstance(detection, dict):
+        detection = {
+            k: v for k, v in detection.items() if not (k in VOICE_LIVE_TURN_DETECTION_FIELDS and v is None)
+        }
+        out["turn_detection"] = detection
+        named = [f"turn_detection.{k}" for k in VOICE_LIVE_TURN_DETECTION_FIELDS if k in detection]
+    else:
+        named = []
+    named = [k for k in VOICE_LIVE_SESSION_FIELDS if k in out] + named
+    if named:
+        raise EncodeError(f"{', '.join(named)}: Voice Live settings, which this endpoint does not take")
+    return out
+
+
 def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     """Canonical session fields that were set -> the dialect's session object."""
+    fields = dict(fields)
+    extras = fields.pop("extras", None) or {}
+    if dialect is not Dialect.VOICE_LIVE:
+        fields = _voice_live_only(fields)
+    return {**_session_to_wire(fields, dialect), **extras}
+
+
+def _session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     if fields.get("type") == "transcription":
         fields = {k: v for k, v in fields.items() if k in _TRANSCRIPTION_SESSION_FIELDS}
     if dialect.preview_style:

@@ -343,6 +343,19 @@ class McpListToolsFailed(ServerEvent):
     item_id: str = ""
 
 
+class WarningDetail(WireModel):
+    message: str = ""
+    code: str | None = None
+    param: str | None = None
+
+
+class WarningEvent(ServerEvent):
+    """Voice Live: something was not as asked but the session goes on (e.g. a setting ignored)."""
+
+    kind: ClassVar[str] = "warning"
+    warning: WarningDetail = Field(default_factory=WarningDetail)
+
+
 class Ping(ServerEvent):
     """A keep-alive some OpenAI-compatible servers (xAI) send; it carries nothing to act on."""
 

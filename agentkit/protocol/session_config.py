@@ -37,6 +37,12 @@ class TurnDetection(WireModel):
     interrupt_response: bool | None = None
     eagerness: str | None = None
     idle_timeout_ms: int | None = None
+    end_of_utterance_detection: dict[str, Any] | None = None
+    """Voice Live only, like `remove_filler_words`, `languages` and `auto_truncate` (its
+    `azure_semantic_vad` types): `{"model": "semantic_detection_v1", ...}`."""
+    remove_filler_words: bool | None = None
+    languages: list[str] | None = None
+    auto_truncate: bool | None = None
 
 
 class InputTranscription(WireModel):
@@ -83,6 +89,19 @@ class SessionConfig(WireModel):
     reasoning: dict[str, Any] | None = None
     """GA only (reasoning models such as gpt-realtime-2): `{"effort": ...}`."""
     expires_at: int | None = None
+    input_audio_sampling_rate: int | None = None
+    """Voice Live only, like the fields below: 16000 or 24000 for `pcm16` input."""
+    input_audio_echo_cancellation: dict[str, Any] | None = None
+    """Voice Live: `{"type": "server_echo_cancellation"}`."""
+    interim_response: dict[str, Any] | None = None
+    """Voice Live: what to say while a tool runs or the model is slow, e.g.
+    `{"type": "static_interim_response", "triggers": ["tool"], "texts": ["One moment."]}`."""
+    output_audio_timestamp_types: list[str] | None = None
+    animation: dict[str, Any] | None = None
+    avatar: dict[str, Any] | None = None
+    extras: dict[str, Any] | None = None
+    """Service-specific settings sent as given, merged into the wire session last (agentkit does not
+    check them: the service does). Never filled from a server's session."""
 
     def set_fields(self) -> dict[str, Any]:
         """The fields that were set (the content of a partial update), as plain JSON values."""

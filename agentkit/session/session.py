@@ -64,6 +64,7 @@ from agentkit.history import History, export_history
 from agentkit.observer import SessionInfo, SessionObserver
 from agentkit.protocol import (
     ClientEvent,
+    Codec,
     ConversationItemCreate,
     ErrorDetail,
     ErrorEvent,
@@ -297,6 +298,9 @@ class Session:
             raise RuntimeError("a Session can be opened only once; call agent.connect() again")
         self._entered = True
         self._connecting_since = self._clock()
+        # What this service cannot take (a custom voice over the preview, Voice Live settings over
+        # OpenAI) fails here, as an `EncodeError` naming it, before any socket is opened.
+        Codec(self.endpoint.dialect).encode_client_event(SessionUpdate(session=self._engine.config))
         connection, first = await self._open()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()

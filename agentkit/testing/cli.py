@@ -78,11 +78,15 @@ async def _serve(host: str, port: int, api_key: str | None, timing: TimingName =
         )
         return 1
     try:
-        for name, url in server.urls().items():
+        urls = server.urls()
+        voice_live = urls.pop("voice-live")
+        for name, url in urls.items():
             print(f"{name:<14} {url}", flush=True)
         print(f"{'endpoint':<14} {server.http_url}", flush=True)
         print(f"hearing: {_hearing()}", flush=True)
         print(f"timing: {_TIMING_LINES[timing]}", flush=True)
+        # After the lines scripts already read: AZURE_VOICELIVE_ENDPOINT takes the endpoint above.
+        print(f"{'voice-live':<14} {voice_live}", flush=True)
         print("auth: " + ("api key required" if api_key else "none") + "; Ctrl-C stops", flush=True)
         await anyio.sleep_forever()
     finally:

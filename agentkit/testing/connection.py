@@ -26,6 +26,7 @@ from websockets.asyncio.server import ServerConnection as WebSocket
 from websockets.exceptions import ConnectionClosed
 
 from agentkit.protocol import (
+    VOICE_LIVE_CLIENT_EVENTS,
     ClientEvent,
     Codec,
     ConversationItemAdded,
@@ -37,6 +38,7 @@ from agentkit.protocol import (
     ConversationItemRetrieved,
     ConversationItemTruncate,
     ConversationItemTruncated,
+    Dialect,
     ErrorDetail,
     ErrorEvent,
     InputAudioBufferAppend,
@@ -70,6 +72,7 @@ from agentkit.protocol import (
     UnknownClientEvent,
     UnknownEvent,
     UnknownItem,
+    WarningEvent,
     event_id,
     new_id,
 )
@@ -85,6 +88,7 @@ from agentkit.testing.routing import Route
 from agentkit.testing.session_state import apply_update, check_wire_session, default_session
 from agentkit.testing.timing import Timing
 from agentkit.testing.vad import EnergyVAD
+from agentkit.testing.voice_live_turns import VoiceLiveTurns, not_simulated
 
 logger = logging.getLogger("agentkit.testing.server")
 
@@ -267,6 +271,7 @@ class ServerConnection:
         self._default: _Active | None = None
         self._responses: set[_Active] = set()
         self._tg: TaskGroup | None = None
+        self._voice_live_turns = VoiceLiveTurns()
 
     def __repr__(self) -> str:
         return f"ServerConnection(dialect={self.dialect.value!r}, path={self.path.split('?')[0]!r})"
@@ -443,13 +448,30 @@ class ServerConnection:
             await self._cancel(event)
         elif isinstance(event, OutputAudioBufferClear) and self.on_call:
             await self._clear_output()
+        elif isinstance(event, VOICE_LIVE_CLIENT_EVENTS):
+            await self._voice_live_turns.handle(event, self)
         else:
             raise invalid_value("type", f"{event.kind} is only supported over WebRTC and SIP.")
 
     def _unsupported(self, event: ClientEvent, frame: str | bytes) -> bool:
+        if isinstance(event, VOICE_LIVE_CLIENT_EVENTS):
+            return self.dialect is not Dialect.VOICE_LIVE
         if self.dialect.value == "ga" and isinstance(event, SessionUpdate):
             return _wire(frame).get("type") in _PREVIEW_ONLY_CLIENT_TYPES
         return False
+
+    # -- what Voice Live's client-marked turns use -----------------------------------------------
+
+    def reset_input(self) -> None:
+        self._reset_buffer()
+
+    async def append_input(self, event: InputAudioBufferAppend) -> None:
+        await self._append(event)
+
+    async def commit_input_and_respond(self) -> None:
+        await self._commit_manually()
+        if self._default is None:
+            await self._create_response(None)
 
     # -- session ---------------------------------------------------------------------------------
 
@@ -461,6 +483,8 @@ class ServerConnection:
         )
         self._detector = None
         await self.send(SessionUpdated(event_id=event_id(), session=self.session))
+        for warning in not_simulated(event.session):
+            await self.send(WarningEvent(event_id=event_id(), warning=warning))
 
     # -- conversation ----------------------------------------------------------------------------
 

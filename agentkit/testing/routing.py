@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from agentkit.protocol import Dialect
 
-Flavor = Literal["openai", "azure"]
+Flavor = Literal["openai", "azure", "voicelive"]
 
 _KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
@@ -78,7 +78,22 @@ def route(target: str, headers: Mapping[str, str]) -> Route | Rejection:
         if not model:
             return Rejection(400, "missing_model", "The model query parameter is required.")
         return Route(Dialect.GA, "openai", model, beta_header_rejected=beta)
+    if path == "/voice-live/realtime":
+        return _voice_live(query)
     return Rejection(404, "not_found", f"No Realtime endpoint at {path or '/'}.")
+
+
+def _voice_live(query: Mapping[str, str]) -> Route | Rejection:
+    """Voice Live: an api-version, and a model or a Foundry agent (name and project)."""
+    if not query.get("api-version"):
+        return Rejection(400, "missing_api_version", "The api-version query parameter is required.")
+    model = query.get("model", "")
+    agent = query.get("agent-name", "")
+    if agent and not query.get("agent-project-name"):
+        return Rejection(400, "missing_agent_project", "agent-name needs agent-project-name.")
+    if not model and not agent:
+        return Rejection(400, "missing_model", "The model (or agent-name) query parameter is required.")
+    return Route(Dialect.VOICE_LIVE, "voicelive", model or f"agent:{agent}")
 
 
 TokenCheck = Collection[str] | Callable[[str], bool]

@@ -23,6 +23,7 @@ from websockets.typing import Subprotocol
 
 from agentkit.connection.endpoint import Endpoint
 from agentkit.connection.secrets import RedactingLogger
+from agentkit.connection.urls import VOICE_LIVE_API_VERSION
 from agentkit.http_posts import HttpReply, HttpRequest, connection_class
 from agentkit.protocol import Dialect, SessionConfig, new_id
 from agentkit.testing import audio
@@ -166,6 +167,9 @@ class LocalRealtimeServer:
     ) -> str:
         """The full WebSocket URL of one URL form (OpenAI has no preview form any more: use azure)."""
         dialect = Dialect(dialect)
+        if dialect is Dialect.VOICE_LIVE:
+            query = urlencode({"api-version": VOICE_LIVE_API_VERSION, "model": model})
+            return f"{self.ws_url}/voice-live/realtime?{query}"
         if dialect is Dialect.PREVIEW:
             if flavor != "azure":
                 raise ValueError(
@@ -179,6 +183,8 @@ class LocalRealtimeServer:
     def endpoint(self, dialect: Dialect | str = Dialect.GA, model: str = "gpt-realtime") -> Endpoint:
         """An `Endpoint` for this server, ready for `agent.connect(...)`, with its key."""
         dialect = Dialect(dialect)
+        if dialect is Dialect.VOICE_LIVE:
+            return Endpoint.voice_live(self.http_url, model, api_key=self.api_key or "unused")
         flavor: Literal["openai", "azure"] = "azure" if dialect is Dialect.PREVIEW else "openai"
         return Endpoint.custom(self.url(dialect, flavor, model), dialect=dialect, api_key=self.api_key)
 
@@ -188,6 +194,7 @@ class LocalRealtimeServer:
             "openai-ga": self.url(Dialect.GA, "openai"),
             "azure-ga": self.url(Dialect.GA, "azure"),
             "azure-preview": self.url(Dialect.PREVIEW, "azure"),
+            "voice-live": self.url(Dialect.VOICE_LIVE),
         }
 
     # -- lifecycle -------------------------------------------------------------------------------

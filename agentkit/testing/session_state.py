@@ -27,6 +27,15 @@ _PREVIEW_KEYS = frozenset(
         "tracing", "include", "expires_at", "client_secret",
     }
 )  # fmt: skip
+_VOICE_LIVE_KEYS = _PREVIEW_KEYS | {
+    "input_audio_sampling_rate", "input_audio_echo_cancellation", "interim_response",
+    "output_audio_timestamp_types", "animation", "avatar", "parallel_tool_calls", "reasoning_effort",
+    "metadata",
+}  # fmt: skip
+_VOICE_LIVE_VAD = frozenset(
+    {"azure_semantic_vad", "azure_semantic_vad_en", "azure_semantic_vad_multilingual"}
+)
+_SAMPLING_RATES = frozenset({16000, 24000})
 _FORMATS = frozenset({"pcm16", "g711_ulaw", "g711_alaw"})
 _TOOL_CHOICES = frozenset({"auto", "none", "required"})
 _EAGERNESS = frozenset({"low", "medium", "high", "auto"})
@@ -69,6 +78,11 @@ def default_session(dialect: Dialect, model: str) -> SessionConfig:
     )
     if dialect is Dialect.GA:
         return session.model_copy(update={"truncation": "auto", "prompt": None})
+    if dialect is Dialect.VOICE_LIVE:
+        voice = {"name": "en-US-Ava:DragonHDLatestNeural", "type": "azure-standard"}
+        return session.model_copy(
+            update={"temperature": 0.8, "voice": voice, "input_audio_sampling_rate": 24000}
+        )
     return session.model_copy(update={"temperature": 0.8})
 
 
@@ -76,7 +90,7 @@ def check_wire_session(raw: Any, dialect: Dialect, *, current_type: str | None) 
     """Refuse what the service refuses before looking at values: unknown keys, a missing GA `type`."""
     if not isinstance(raw, dict):
         raise invalid_value("session", "Invalid value for 'session': expected an object.")
-    allowed = _GA_KEYS if dialect is Dialect.GA else _PREVIEW_KEYS
+    allowed = {Dialect.GA: _GA_KEYS, Dialect.VOICE_LIVE: _VOICE_LIVE_KEYS}.get(dialect, _PREVIEW_KEYS)
     for key in raw:
         if key not in allowed:
             raise unknown_parameter(f"session.{key}")
@@ -107,8 +121,9 @@ def _check_values(update: SessionConfig, dialect: Dialect) -> None:
             raise invalid_value(wire, f"Invalid value for '{wire}': {value!r}.")
     detection = update.turn_detection
     where = "session.audio.input.turn_detection" if ga else "session.turn_detection"
+    vad_types = {"server_vad", "semantic_vad"} | (_VOICE_LIVE_VAD if dialect is Dialect.VOICE_LIVE else set())
     if detection is not None:
-        if detection.type not in ("server_vad", "semantic_vad"):
+        if detection.type not in vad_types:
             raise invalid_value(f"{where}.type", f"Invalid value: '{detection.type}'.")
         if detection.threshold is not None and not 0.0 <= detection.threshold <= 1.0:
             raise invalid_value(f"{where}.threshold", "The threshold must be between 0 and 1.")
@@ -124,6 +139,12 @@ def _check_values(update: SessionConfig, dialect: Dialect) -> None:
             raise missing_parameter(f"session.tools[{index}].name")
         if tool.get("type", "function") not in ("function", "mcp") or (not ga and tool.get("type") == "mcp"):
             raise invalid_value(f"session.tools[{index}].type", f"Invalid tool type: {tool.get('type')!r}.")
+    rate = update.input_audio_sampling_rate
+    if rate is not None and rate not in _SAMPLING_RATES:
+        raise invalid_value("session.input_audio_sampling_rate", "Use 16000 or 24000.")
+    voice = update.voice
+    if isinstance(voice, dict) and dialect is Dialect.VOICE_LIVE and not isinstance(voice.get("name"), str):
+        raise missing_parameter("session.voice.name")
     tokens = update.max_output_tokens
     if isinstance(tokens, int) and not 1 <= tokens <= 4096:
         param = "session.max_output_tokens" if ga else "session.max_response_output_tokens"
@@ -148,6 +169,8 @@ def apply_update(
     detection = changes.get("turn_detection")
     if isinstance(detection, TurnDetection):
         defaults = default_turn_detection(detection.type or "server_vad")
+        if detection.type in _VOICE_LIVE_VAD:  # the local VAD stands in for Azure's semantic one
+            defaults = defaults.model_copy(update={"type": detection.type})
         filled = {k: v for k, v in detection.model_dump().items() if v is not None or k == "idle_timeout_ms"}
         changes["turn_detection"] = defaults.model_copy(update=filled)
     return current.model_copy(update=changes)

@@ -7,6 +7,7 @@ from agentkit.engine import (
     InputTranscriptFailed,
     InputTranscriptPartial,
     Send,
+    ServiceWarning,
     SpeechStopped,
 )
 from agentkit.engine.hearing import MAX_PENDING_ITEMS
@@ -17,6 +18,8 @@ from agentkit.protocol import (
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
     InputAudioTranscriptionUpdated,
+    WarningDetail,
+    WarningEvent,
 )
 from tests.engine.script import Harness
 
@@ -74,3 +77,14 @@ def test_transcripts_that_never_finish_do_not_grow_memory() -> None:
     last = f"u{MAX_PENDING_ITEMS * 3 - 1}"
     h.feed(InputAudioTranscriptionDelta(item_id=last, delta="z"))
     assert h.emitted(InputTranscriptPartial)[-1].transcript == "xz"
+
+
+def test_a_service_warning_reaches_the_application() -> None:
+    h = Harness()
+    warning = WarningDetail(
+        code="voice_fallback", message="That voice is not available.", param="session.voice"
+    )
+    actions = h.feed(WarningEvent(warning=warning))
+    [told] = h.emitted(ServiceWarning, actions)
+    assert (told.code, told.message, told.param) == ("voice_fallback", warning.message, "session.voice")
+    assert not [a for a in actions if isinstance(a, Send)]

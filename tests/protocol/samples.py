@@ -36,12 +36,17 @@ from agentkit.protocol import (
     InputAudioBufferSpeechStarted,
     InputAudioBufferSpeechStopped,
     InputAudioBufferTimeoutTriggered,
+    InputAudioClear,
     InputAudioPart,
     InputAudioTranscriptionCompleted,
     InputAudioTranscriptionDelta,
     InputAudioTranscriptionFailed,
     InputAudioTranscriptionSegment,
     InputAudioTranscriptionUpdated,
+    InputAudioTurnAppend,
+    InputAudioTurnCancel,
+    InputAudioTurnEnd,
+    InputAudioTurnStart,
     InputImagePart,
     InputTextPart,
     InputTranscription,
@@ -90,6 +95,8 @@ from agentkit.protocol import (
     TokenDetails,
     TurnDetection,
     Usage,
+    WarningDetail,
+    WarningEvent,
 )
 from agentkit.protocol.client_events import ClientEvent
 from agentkit.protocol.events import ServerEvent
@@ -308,6 +315,7 @@ def server_events(dialect: Dialect) -> list[ServerEvent]:
         OutputAudioBufferCleared(response_id=RESP),
         InputAudioTranscriptionUpdated(item_id=USER_ITEM, content_index=0, transcript="What's the weather"),
         Ping(),
+        WarningEvent(warning=WarningDetail(code="voice_fallback", message="The voice is not available.")),
         ResponseCreated(response=_response(dialect, "in_progress")),
         ResponseDone(response=_response(dialect, "completed")),
         ResponseDone(
@@ -432,6 +440,14 @@ def client_events(dialect: Dialect) -> list[ClientEvent]:
         ResponseCancel(),
         ResponseCancel(response_id=RESP),
     ]
+    if dialect is Dialect.VOICE_LIVE:
+        events += [
+            InputAudioTurnStart(turn_id="turn_1"),
+            InputAudioTurnAppend(turn_id="turn_1", audio=AUDIO_4800),
+            InputAudioTurnEnd(turn_id="turn_1"),
+            InputAudioTurnCancel(turn_id="turn_2"),
+            InputAudioClear(),
+        ]
     if ga:
         events.append(
             ConversationItemCreate(

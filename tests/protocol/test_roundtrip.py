@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from agentkit.protocol import CLIENT_EVENTS, SERVER_EVENTS, Codec, Dialect
+from agentkit.protocol import (
+    CLIENT_EVENTS,
+    SERVER_EVENTS,
+    VOICE_LIVE_CLIENT_EVENTS,
+    Codec,
+    Dialect,
+    EncodeError,
+)
 from agentkit.protocol.client_events import ClientEvent
 from agentkit.protocol.dialects import GA_ONLY_SERVER_EVENTS
 from agentkit.protocol.events import ServerEvent
@@ -30,7 +37,17 @@ def test_samples_cover_every_server_event_the_dialect_has(dialect: Dialect) -> N
 
 @pytest.mark.parametrize("dialect", list(Dialect))
 def test_samples_cover_every_client_event(dialect: Dialect) -> None:
-    assert {type(e) for e in samples.client_events(dialect)} == set(CLIENT_EVENTS)
+    own = set(VOICE_LIVE_CLIENT_EVENTS) if dialect is Dialect.VOICE_LIVE else set()
+    assert {type(e) for e in samples.client_events(dialect)} == set(CLIENT_EVENTS) | own
+
+
+@pytest.mark.parametrize("dialect", [Dialect.GA, Dialect.PREVIEW])
+@pytest.mark.parametrize("event_cls", VOICE_LIVE_CLIENT_EVENTS, ids=lambda c: c.kind)
+def test_voice_live_client_events_are_refused_elsewhere(
+    dialect: Dialect, event_cls: type[ClientEvent]
+) -> None:
+    with pytest.raises(EncodeError, match="Voice Live"):
+        Codec(dialect).encode_client_event(event_cls())
 
 
 @pytest.mark.parametrize(("dialect", "event"), _cases("server"))

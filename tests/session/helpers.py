@@ -19,13 +19,15 @@ from agentkit.protocol import (
 from agentkit.session import EventStream, ReconnectPolicy
 from agentkit.testing import Faults, LocalRealtimeServer, RealtimeModel, ServerConnection, Timing
 
-DIALECTS = [Dialect.GA, Dialect.PREVIEW]
+DIALECTS = [Dialect.GA, Dialect.PREVIEW, Dialect.VOICE_LIVE]
 FAST_RECONNECT = ReconnectPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0)
 
 C = TypeVar("C", bound=ClientEvent)
 
 
 def endpoint_for(server: LocalRealtimeServer, dialect: Dialect) -> Endpoint:
+    if dialect is Dialect.VOICE_LIVE:
+        return server.endpoint(dialect)
     flavor = "azure" if dialect is Dialect.PREVIEW else "openai"
     return Endpoint.custom(server.url(dialect, flavor), dialect=dialect, api_key=server.api_key)
 

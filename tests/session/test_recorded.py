@@ -23,7 +23,7 @@ DIALECT_OF = {
     "openai": Dialect.GA,
     "azure": Dialect.GA,
     "xai": Dialect.GA,
-    "azure_voice_live": Dialect.PREVIEW,
+    "azure_voice_live": Dialect.VOICE_LIVE,
 }
 
 

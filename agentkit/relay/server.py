@@ -20,7 +20,7 @@ from agentkit.relay.assets import PAGE_HEADERS
 from agentkit.relay.channel import ClientGone
 from agentkit.relay.gateway import Gateway
 from agentkit.relay.handshake import RELAY_SUBPROTOCOL, Handshake, Rejection
-from agentkit.relay.serving import websockets_settings
+from agentkit.relay.serving import limit_send_buffer, websockets_settings
 
 
 class _WebsocketsChannel:
@@ -103,6 +103,8 @@ class RelayServer:
             **websockets_settings(self.relay.limits),
             create_connection=connection_class(self._post),
         )
+        for listener in self._server.sockets:
+            limit_send_buffer(listener)  # accepted connections inherit it
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from typing import Any
 
 from agentkit.connection.secrets import RedactingFilter
@@ -31,6 +32,10 @@ MAX_REQUEST_HEAD_BYTES = 16 * 1024
 CLOSE_GRACE_SECONDS = 5.0
 """How long a closing connection may take to say goodbye before its socket is aborted."""
 PING_SECONDS = 20.0
+SEND_BUFFER_BYTES = 64 * 1024
+"""The kernel's send buffer per client socket (Linux doubles it). Left to autotuning, a client that
+never reads gets megabytes queued in the kernel before a send blocks, so the relay's send timeout
+never fires; this small fixed buffer (ample for real-time audio) makes the relay notice at once."""
 MESSAGES_QUEUED = 4
 """Client messages a server may hold for the relay before it stops reading the socket."""
 SERVER_LOGGERS = (
@@ -42,6 +47,20 @@ SERVER_LOGGERS = (
     "gunicorn.access",
     "gunicorn.error",
 )
+
+
+def limit_send_buffer(sock: socket.socket) -> None:
+    """Fix a socket's kernel send buffer at `SEND_BUFFER_BYTES` (a listening socket passes it on to
+    the connections it accepts)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+
+def relay_listener(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket whose connections get the small send buffer: hand it to uvicorn
+    (`server.serve(sockets=[...])`) or hypercorn (`bind = [f"fd://{sock.detach()}"]`)."""
+    listener = socket.create_server((host, port))
+    limit_send_buffer(listener)
+    return listener
 
 
 def connection_ceiling(limits: RelayLimits) -> int | None:
@@ -125,7 +144,7 @@ def uvicorn_server(
 
 def _uvicorn_http_protocol(head_timeout: float | None) -> type[asyncio.Protocol]:
     """uvicorn's h11 protocol, dropping a connection whose first request head is not in by the deadline
-    (uvicorn's own keep-alive timeout only starts after a first response)."""
+    (uvicorn's own keep-alive timeout only starts after a first response), with a small send buffer."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class HeadDeadlineH11Protocol(H11Protocol):
@@ -133,6 +152,9 @@ def _uvicorn_http_protocol(head_timeout: float | None) -> type[asyncio.Protocol]
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                limit_send_buffer(sock)
             if head_timeout is not None:
                 self._head_timer = self.loop.call_later(head_timeout, self._head_overdue)
 

@@ -98,12 +98,22 @@ class RedactingFilter(logging.Filter):
     access log, which writes the request line with its `?ticket=`). Formatters still get their args."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a broken record: logging reports it itself
+        if redact_credentials(text) == text:
+            return True
+        # Redact the arguments one by one first: formatters such as uvicorn's access log read them.
         if isinstance(record.msg, str):
             record.msg = redact_credentials(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(_redacted(arg) for arg in record.args)
         elif isinstance(record.args, dict):
             record.args = {key: _redacted(value) for key, value in record.args.items()}
+        text = record.getMessage()
+        if redact_credentials(text) != text:  # a credential split across arguments ("%s: %s")
+            record.msg, record.args = redact_credentials(text), ()
         return True
 
 

@@ -19,6 +19,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from agentkit import Agent
 from agentkit.connection import Endpoint
 from agentkit.relay import Relay, RelayServer, TicketSigner, bearer_auth
+from agentkit.relay.serving import SERVER_LOGGERS
 from agentkit.session import SessionClosed
 from agentkit.tracing import TracingObserver
 
@@ -46,7 +47,7 @@ async def test_a_ticket_offered_as_a_subprotocol_lets_the_page_in_and_is_never_e
 @pytest.mark.parametrize("mode", SERVER_MODES)
 async def test_credentials_never_reach_the_servers_logs_even_at_debug(mode: str, caplog: Any) -> None:
     token = "client-token-7d1e"
-    async with running_relay(mode=mode, auth=bearer_auth([token])) as (_, server):
+    async with running_relay(mode=mode, auth=bearer_auth([token])) as (_, server), server_logs(caplog):
         with caplog.at_level(logging.DEBUG):
             async with client(server, additional_headers={"Authorization": f"Bearer {token}"}) as user:
                 await user.until_type("session.created")
@@ -63,6 +64,24 @@ async def test_credentials_never_reach_the_servers_logs_even_at_debug(mode: str,
         assert logged  # the servers did log the requests
         for secret in (token, ticket, ticket.split(".")[1]):
             assert secret not in logged
+        if mode == "uvicorn":  # uvicorn writes each WebSocket request line, query and all
+            assert "?ticket=***" in logged
+
+
+@asynccontextmanager
+async def server_logs(caplog: Any) -> AsyncIterator[None]:
+    """Every server logger at DEBUG into `caplog`, even those that do not propagate (uvicorn's)."""
+    loggers = [logging.getLogger(name) for name in SERVER_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(caplog.handler)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+            logger.removeHandler(caplog.handler)
 
 
 # -- a model service that echoes the key back -------------------------------------------------------
@@ -125,3 +144,28 @@ async def test_a_key_the_service_echoes_never_reaches_logs_traces_or_the_client(
     assert MODEL_KEY not in logged
     assert MODEL_KEY not in trace.read_text()
     assert MODEL_KEY not in "\n".join(user.frames)
+
+
+def test_the_filter_keeps_an_access_formatters_arguments_and_masks_split_headers() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    from agentkit.connection.secrets import RedactingFilter
+
+    access = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/voice/?ticket=t1ck3t&x=1", "1.1", 200),
+        None,
+    )
+    assert RedactingFilter().filter(access)
+    line = AccessFormatter("%(client_addr)s %(request_line)s %(status_code)s").format(access)
+    assert "t1ck3t" not in line
+    assert "/voice/?ticket=***&x=1" in line
+    header = logging.LogRecord(
+        "uvicorn.error", 10, __file__, 1, "< %s: %s", ("authorization", "Bearer b34r"), None
+    )
+    RedactingFilter().filter(header)
+    assert "b34r" not in header.getMessage()

@@ -179,3 +179,39 @@ async def test_clients_that_never_read_have_their_sockets_closed(mode: str, tmp_
         finally:
             for websocket in readers:
                 websocket.transport.abort()
+
+
+@pytest.mark.parametrize("mode", SERVER_MODES)
+async def test_a_flood_from_one_address_leaves_room_for_others_and_nothing_behind(
+    mode: str, tmp_path: Path
+) -> None:
+    with relay_process(mode, tmp_path) as (pid, port):
+        baseline, sockets = await warmed_up(pid, port)
+        accepted: list[Any] = []
+        refused = 0
+
+        async def flood_one() -> None:
+            nonlocal refused
+            try:
+                websocket = await connect(f"ws://127.0.0.1:{port}/realtime")
+            except Exception:
+                refused += 1
+                return
+            accepted.append(websocket)
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(40):
+                    tg.start_soon(flood_one)
+            try:
+                assert len(accepted) <= 10  # the per-client cap
+                assert refused >= 30
+                async with connect(f"ws://127.0.0.1:{port}/realtime", local_addr=("127.0.0.2", 0)) as other:
+                    await Client(other).until_type("session.created")  # someone else still gets in
+            finally:
+                for websocket in accepted:
+                    await websocket.close()
+        growth_mib = (memory_kib(pid, "VmHWM") - baseline) / 1024
+        print(f"{mode}: flood of 40, {len(accepted)} accepted, peak growth {growth_mib:.1f} MiB")
+        assert growth_mib < 64
+        assert await settled_sockets(pid, sockets) <= sockets

@@ -181,6 +181,11 @@ async def test_clients_that_never_read_have_their_sockets_closed(mode: str, tmp_
                 websocket.transport.abort()
 
 
+def _start(command: list[str], env: dict[str, str], log: Path, fd: int) -> subprocess.Popen[bytes]:
+    with log.open("wb") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, pass_fds=[fd])
+
+
 @pytest.mark.parametrize("mode", SERVER_MODES)
 async def test_a_flood_from_one_address_leaves_room_for_others_and_nothing_behind(
     mode: str, tmp_path: Path
@@ -215,3 +220,54 @@ async def test_a_flood_from_one_address_leaves_room_for_others_and_nothing_behin
         print(f"{mode}: flood of 40, {len(accepted)} accepted, peak growth {growth_mib:.1f} MiB")
         assert growth_mib < 64
         assert await settled_sockets(pid, sockets) <= sockets
+
+
+async def test_under_gunicorn_the_worker_holds_the_relays_limits_and_masks_tickets(tmp_path: Path) -> None:
+    pytest.importorskip("gunicorn", reason="gunicorn is in the test extra")
+    from agentkit.relay import TicketSigner
+    from agentkit.testing import LocalRealtimeServer
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    log = tmp_path / "gunicorn.log"
+    async with LocalRealtimeServer() as upstream:
+        command = [
+            *(sys.executable, "-m", "gunicorn", "tests.relay.gunicorn_app:app"),
+            *("-k", "tests.relay.gunicorn_app.RelayWorker", "--workers", "1"),
+            *("--bind", f"fd://{listener.fileno()}", "--log-level", "debug", "--graceful-timeout", "1"),
+        ]
+        env = {**os.environ, "RELAY_TEST_UPSTREAM": upstream.url()}
+        process = _start(command, env, log, listener.fileno())
+        listener.close()
+        try:
+            url = f"ws://127.0.0.1:{port}/realtime"
+            with anyio.fail_after(30):
+                while True:  # the worker boots
+                    try:
+                        async with connect(url) as websocket:
+                            await Client(websocket).until_type("session.created")
+                        break
+                    except OSError:
+                        await anyio.sleep(0.1)
+            async with connect(url, max_size=None) as websocket:
+                await websocket.send("x" * (1024 * 1024))
+                with pytest.raises(WebSocketException):
+                    await websocket.recv()
+                # 1009 from uvicorn itself (ws_max_size), before the relay ever saw the frame
+                assert websocket.close_code == 1009
+                assert "frame larger than" not in (websocket.close_reason or "")
+            ticket = TicketSigner("a-gunicorn-test-secret-32-bytes!!").issue("u")
+            rebound = f"ws://evil.example:{port}/realtime?ticket={ticket}"
+            with pytest.raises(WebSocketException):  # a name the relay does not serve: 403
+                async with connect(rebound, host="127.0.0.1", port=port):  # type: ignore[arg-type]
+                    pass
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    logged = log.read_text()
+    assert "?ticket=***" in logged  # gunicorn's worker logged the request line, masked
+    assert ticket not in logged

@@ -96,6 +96,7 @@ async def serve_relay(relay: Relay, mode: str = "websockets") -> AsyncIterator[S
                 relay.limits, bind=f"fd://{listener.detach()}"
             )  # hypercorn owns it
             config.errorlog = None
+            config.graceful_timeout = 0.2  # the tests' connections are closed already
             stop = anyio.Event()
             tg.start_soon(partial(serve, relay.asgi(), config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]
             try:

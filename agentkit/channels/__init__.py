@@ -8,6 +8,9 @@ tracing and policy stay shared. One module (or package) per channel:
 - `agentkit.channels.acs`: Azure Communication Services media streaming (PCM 24 kHz) and Event Grid;
 - `agentkit.channels.sip`: SIP calls the Realtime service announces by webhook (the service carries
   the audio; we accept the call and attach to it by `call_id`).
+- `agentkit.channels.webrtc`: browsers over WebRTC (the device carries the audio; the server creates
+  the call or checks a browser-made one, attaches by `call_id` and enforces the policy from the
+  sideband).
 
 Shared parts: `calls` (what the application decides about an incoming call), `signatures` (webhook
 verification), `tickets` (a stream must prove the call was set up here), `media` (the bridge between

@@ -16,9 +16,11 @@ import anyio
 import pytest
 
 from agentkit.protocol import InputAudioBufferAppend, InputAudioBufferSpeechStarted
+from agentkit.relay import Relay, RelayServer
+from agentkit.testing import LocalRealtimeServer
 from agentkit.testing.speech import resample, silence, synthesize
 
-from .relay_helpers import LABEL, running_relay
+from .relay_helpers import LABEL, make_agent, running_relay
 
 pytestmark = pytest.mark.anyio
 
@@ -171,3 +173,30 @@ async def test_the_page_sends_its_ticket_in_a_subprotocol_never_in_the_url(brows
             await page.wait_for_function("window.agentkitRelay.state.connected")
         assert seen[0][0] is None  # not in the WebSocket URL, so in no access log
         assert f"agentkit.ticket.{ticket}" in seen[0][1]
+
+
+async def test_the_page_resumes_its_conversation_when_the_connection_drops(browser: Any) -> None:
+    async with (
+        LocalRealtimeServer() as upstream,
+        RelayServer(Relay(make_agent(), upstream.endpoint())) as server,
+    ):
+        page = await browser.new_page(bypass_csp=True)
+        page.set_default_timeout(STEP_MS)
+        with anyio.fail_after(90):
+            await page.goto(server.http_url)
+            await page.click("#start")
+            await page.wait_for_function("window.agentkitRelay.state.resumable")
+            await page.evaluate("window.agentkitRelay.sendText('Where is my order A-1001?')")
+            await page.wait_for_function("window.agentkitRelay.state.transcriptText.includes('TRK-A-1001')")
+            first = upstream.connections[-1]
+            assert server._server is not None
+            for connection in list(server._server.connections):  # the network drops the page's socket
+                connection.transport.abort()
+            await page.wait_for_function("window.agentkitRelay.state.resumes === 1")
+            await page.wait_for_function("window.agentkitRelay.state.connected")
+            await page.evaluate("window.agentkitRelay.sendText('And where is order B-2002?')")
+            await page.wait_for_function("window.agentkitRelay.state.transcriptText.includes('TRK-B-2002')")
+        resumed = upstream.connections[-1]
+        assert resumed is not first
+        texts = [getattr(item, "text", "") for item in resumed.conversation.items]
+        assert "Where is my order A-1001?" in texts  # the new upstream session has the earlier turn

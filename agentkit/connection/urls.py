@@ -174,3 +174,24 @@ def sibling(url: str, name: str) -> str:
     parts = urlsplit(url)
     path = parts.path.rstrip("/").rsplit("/", 1)[0] + "/" + name
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def gpt_live_url(base_url: str) -> str:
+    """OpenAI GPT-Live: `wss://api.openai.com/v1/live/sessions` (the model goes in `session.start`)."""
+    parts = urlsplit(openai_base(base_url))
+    path = parts.path.rstrip("/")
+    for suffix in ("/live/sessions", "/live"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    return _ws(parts, f"{path}/live/sessions", {})
+
+
+def azure_gpt_live_url(endpoint: str) -> str:
+    """Azure Foundry GPT-Live: `wss://<resource>/openai/v1/live/sessions` (a pasted path is tolerated)."""
+    parts = _split(endpoint, "the Azure GPT-Live endpoint")
+    path = parts.path.rstrip("/")
+    for suffix in ("/openai/v1/live/sessions", "/openai/v1/live", "/openai/v1", "/openai"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    return _ws(parts, f"{path}/openai/v1/live/sessions", {})

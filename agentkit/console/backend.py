@@ -6,11 +6,14 @@ start agentkit's local Realtime server in-process and say so in one line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from agentkit.connection import Endpoint
+from agentkit.connection.endpoint import EnvProvider
+from agentkit.protocol import Dialect
 
 if TYPE_CHECKING:
     from agentkit.testing import Faults, RealtimeModel
@@ -23,14 +26,17 @@ async def endpoint_or_local_server(
     environ: Mapping[str, str] | None = None,
     local_model: RealtimeModel | None = None,
     local_faults: Faults | None = None,
+    provider: EnvProvider | None = None,
 ) -> AsyncIterator[Endpoint]:
     """The endpoint from `Endpoint.from_env()`, or one for a local server that lives as long as this.
 
     `announce` gets one line saying which it is (never a secret). `local_model` and `local_faults`
     configure the local server (default: its keyword model, no faults). Raises `EndpointError`
     when the environment is set up half-way (say, an Azure endpoint without a deployment).
+    `provider="voicelive"` asks for Voice Live: `AZURE_VOICELIVE_*` if set, else the local server's
+    `/voice-live/realtime`.
     """
-    endpoint = Endpoint.from_env(environ)
+    endpoint = _from_env(environ, provider)
     if endpoint is not None:
         announce(f"Connecting to {describe(endpoint)}.")
         try:
@@ -41,11 +47,33 @@ async def endpoint_or_local_server(
     from agentkit.testing import LocalRealtimeServer
 
     async with LocalRealtimeServer(model=local_model, faults=local_faults) as server:
+        if provider == "voicelive":
+            announce(
+                f"No AZURE_VOICELIVE_ENDPOINT set: using agentkit's local server's Voice Live "
+                f"at {server.ws_url}/voice-live/realtime (offline, a keyword-matching model)."
+            )
+            yield server.endpoint(Dialect.VOICE_LIVE)
+            return
         announce(
             f"No AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY set: using agentkit's local Realtime server "
             f"at {server.ws_url} (offline, a keyword-matching model)."
         )
         yield server.endpoint()
+
+
+def _from_env(environ: Mapping[str, str] | None, provider: EnvProvider | None) -> Endpoint | None:
+    """The environment's endpoint; for an asked-for provider whose variables are unset, None."""
+    if provider is None:
+        return Endpoint.from_env(environ)
+    env = os.environ if environ is None else environ
+    required = {
+        "azure": "AZURE_OPENAI_ENDPOINT",
+        "voicelive": "AZURE_VOICELIVE_ENDPOINT",
+        "openai": "OPENAI_API_KEY",
+    }
+    if not (env.get(required[provider]) or "").strip():
+        return None
+    return Endpoint.from_env(environ, provider=provider)
 
 
 def describe(endpoint: Endpoint) -> str:

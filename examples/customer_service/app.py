@@ -89,6 +89,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="place one simulated Twilio phone call to the bot (offline) and show the conversation",
     )
+    parser.add_argument(
+        "--provider",
+        choices=("voicelive",),
+        help="voicelive: Azure Voice Live (AZURE_VOICELIVE_ENDPOINT, AZURE_VOICELIVE_MODEL, "
+        "AZURE_VOICELIVE_API_KEY or Entra ID; unset: the local server's Voice Live)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
     parser.add_argument(
         "--public-url",
@@ -168,7 +174,11 @@ async def run(
                 await _attach(args, io, db, environ, observer)
                 return 0
             async with endpoint_or_local_server(
-                io.announce, environ=environ, local_model=local_model, local_faults=local_faults
+                io.announce,
+                environ=environ,
+                local_model=local_model,
+                local_faults=local_faults,
+                provider=args.provider,
             ) as endpoint:
                 await _talk(args, io, db, endpoint, observer, recorder, question, environ)
     except (

@@ -295,3 +295,14 @@ def test_in_the_chat_a_supervisor_approves_in_the_terminal(
     assert ("■ start_refund: rejected" in text) is not refunded
     made = rows(db, "SELECT order_id FROM refunds ORDER BY id")
     assert made == ([("A-1006",), ("A-1001",)] if refunded else [("A-1006",)])
+
+
+def test_demo_on_voice_live_runs_against_the_local_servers_voice_live(tmp_path: Path) -> None:
+    db = tmp_path / "shop.sqlite3"
+    result = bot("--provider", "voicelive", "--demo", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "No AZURE_VOICELIVE_ENDPOINT set" in result.stderr
+    assert "/voice-live/realtime" in result.stderr
+    assert result.stdout.count("⏱ turn ") == 7
+    assert "✓ lookup_order(order_id='A-1001') · " in result.stdout
+    assert rows(db, "SELECT order_id FROM refunds ORDER BY id") == [("A-1006",), ("A-1001",)]

@@ -38,6 +38,9 @@ ENV_NAMES = frozenset(
         "AZURE_OPENAI_API_KEY",
         "OPENAI_API_KEY",
         "OPENAI_API_VERSION",
+        "AZURE_VOICELIVE_ENDPOINT",
+        "AZURE_VOICELIVE_API_KEY",
+        "AZURE_VOICELIVE_MODEL",
     }
 )
 """What a sample may declare: the variables agentkit reads (`Endpoint.from_env`)."""

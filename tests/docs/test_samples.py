@@ -58,6 +58,9 @@ STAND_INS = {
     "AZURE_OPENAI_API_KEY": lambda server: LOCAL_KEY,
     "OPENAI_API_KEY": lambda server: LOCAL_KEY,
     "OPENAI_API_VERSION": lambda server: "2024-10-01-preview",
+    "AZURE_VOICELIVE_ENDPOINT": lambda server: server.http_url,
+    "AZURE_VOICELIVE_API_KEY": lambda server: LOCAL_KEY,
+    "AZURE_VOICELIVE_MODEL": lambda server: "gpt-realtime",
 }
 """What each declarable variable is set to: the local server, standing in for the service."""
 

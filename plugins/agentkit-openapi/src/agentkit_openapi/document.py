@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml  # type: ignore[import-untyped]
+import yaml  # type: ignore[import-untyped,unused-ignore]  # typed where types-PyYAML is installed
 
 
 class OpenAPIError(ValueError):

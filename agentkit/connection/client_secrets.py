@@ -9,14 +9,13 @@ from typing import Any
 import httpx
 
 from agentkit.connection.errors import ClientSecretError
-from agentkit.connection.failures import Caller, http_failure
-from agentkit.connection.secrets import redact
+from agentkit.connection.failures import Caller
+from agentkit.connection.service_posts import post_to_service
 from agentkit.protocol import Dialect, SessionConfig
 from agentkit.protocol.dialects import session_to_wire
 
 MIN_TTL_S = 10
 MAX_TTL_S = 7200
-_SECRET_HEADERS = ("api-key", "authorization")
 
 
 @dataclass(frozen=True)
@@ -71,25 +70,16 @@ async def mint_client_secret(
 ) -> ClientSecret:
     """POST to a `client_secrets` URL with the service's own credentials in `headers`."""
     body = _request_body(model, session, expires_after_s)
-    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
-    try:
-        async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
-            response = await client.post(url, json=body, headers=headers)
-    except httpx.HTTPError as exc:
-        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
-        raise ClientSecretError(f"could not reach {url} ({detail})", url=url) from None
-    if response.status_code >= 400:
-        raise http_failure(
-            ClientSecretError,
-            "minting a client secret",
-            status=response.status_code,
-            body=response.content,
-            headers=response.headers,
-            sent_request_id=None,
-            url=url,
-            secrets=secrets,
-            caller=caller,
-        )
+    response = await post_to_service(
+        url,
+        headers=headers,
+        error=ClientSecretError,
+        action="minting a client secret",
+        timeout_s=timeout_s,
+        transport=transport,
+        caller=caller,
+        json=body,
+    )
     try:
         data = response.json()
     except ValueError:

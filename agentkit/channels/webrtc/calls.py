@@ -14,13 +14,10 @@ import httpx
 from agentkit.channels.webrtc.sdp import parse_offer
 from agentkit.connection import Endpoint
 from agentkit.connection.errors import CallError
-from agentkit.connection.failures import http_failure
-from agentkit.connection.secrets import redact
+from agentkit.connection.service_posts import post_to_service
 from agentkit.connection.urls import checked_call_id
 from agentkit.protocol import Dialect, SessionConfig
 from agentkit.protocol.dialects import session_to_wire
-
-_SECRET_HEADERS = ("api-key", "authorization")
 
 
 @dataclass(frozen=True)
@@ -55,29 +52,18 @@ async def create_call(
     offer = parse_offer(offer_sdp)
     url = endpoint.calls_url
     headers = {**endpoint.extra_headers, **await endpoint.auth.http_headers()}
-    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
     body = json.dumps(call_session_body(session, endpoint.model))
     files = {"sdp": (None, offer.text, "application/sdp"), "session": (None, body, "application/json")}
-    try:
-        if client is not None:
-            response = await client.post(url, files=files, headers=headers, timeout=timeout_s)
-        else:
-            async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as own:
-                response = await own.post(url, files=files, headers=headers)
-    except httpx.HTTPError as exc:
-        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
-        raise CallError(f"could not reach {url} ({detail})", url=url) from None
-    if response.status_code >= 400:
-        raise http_failure(
-            CallError,
-            "creating a WebRTC call",
-            status=response.status_code,
-            body=response.content,
-            headers=response.headers,
-            sent_request_id=None,
-            url=url,
-            secrets=secrets,
-        )
+    response = await post_to_service(
+        url,
+        headers=headers,
+        error=CallError,
+        action="creating a WebRTC call",
+        timeout_s=timeout_s,
+        client=client,
+        transport=transport,
+        files=files,
+    )
     call_id = response.headers.get("location", "").rstrip("/").rsplit("/", 1)[-1]
     if not call_id:
         raise CallError(f"the calls answer from {url} has no Location header with the call's id", url=url)
@@ -99,21 +85,11 @@ async def hang_up(
     """End a call (`POST .../realtime/calls/{call_id}/hangup`); `CallError` when the service refuses."""
     url = f"{endpoint.calls_url}/{checked_call_id(call_id)}/hangup"
     headers = {**endpoint.extra_headers, **await endpoint.auth.http_headers()}
-    secrets = [v.removeprefix("Bearer ") for k, v in headers.items() if k.lower() in _SECRET_HEADERS]
-    try:
-        async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
-            response = await client.post(url, headers=headers)
-    except httpx.HTTPError as exc:
-        detail = redact(f"{type(exc).__name__}: {exc}", secrets)
-        raise CallError(f"could not reach {url} ({detail})", url=url) from None
-    if response.status_code >= 400:
-        raise http_failure(
-            CallError,
-            "hanging up a call",
-            status=response.status_code,
-            body=response.content,
-            headers=response.headers,
-            sent_request_id=None,
-            url=url,
-            secrets=secrets,
-        )
+    await post_to_service(
+        url,
+        headers=headers,
+        error=CallError,
+        action="hanging up a call",
+        timeout_s=timeout_s,
+        transport=transport,
+    )

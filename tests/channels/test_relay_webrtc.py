@@ -8,12 +8,14 @@ import anyio
 import httpx
 import pytest
 
-from agentkit import Agent, tool
+from agentkit import Agent, Endpoint, tool
 from agentkit.relay import Relay, RelayLimits, RelayServer
 from agentkit.relay.auth import TicketSigner
 from agentkit.state import SharedState
 from agentkit.testing import LocalRealtimeServer
+from tests.reliability.leaks import no_leaks
 
+from .calls import refusing_service
 from .sdp_samples import BROWSER_OFFER, LISTEN_ONLY_OFFER
 
 pytestmark = pytest.mark.anyio
@@ -143,3 +145,31 @@ async def test_the_asgi_app_takes_offers_between_lifespan_startup_and_shutdown()
                 finally:
                     await relay.stop_calls()  # lifespan.shutdown: every call's session ends
             assert relay.active == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (401, b'{"error": {"code": "invalid_api_key", "message": "Incorrect API key provided: sk-sec***"}}'),
+        (429, b'{"error": {"code": "rate_limit_exceeded", "message": "Too many calls"}}'),
+        (500, b'{"error": {"code": null, "message": "The server had an error"}}'),
+    ],
+)
+async def test_a_refusing_model_service_is_a_502_with_no_detail_and_nothing_left(
+    status: int, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with refusing_service(status, body) as url:
+        signer = TicketSigner(b"k" * 32)
+        endpoint = Endpoint.openai("sk-secret-key-value", base_url=f"{url}/v1")
+        relay = Relay(Agent("shop", "Help."), endpoint, webrtc=True, auth=signer.auth())
+        async with RelayServer(relay) as relay_server:
+            async with no_leaks():
+                with anyio.fail_after(10):
+                    response = await post_offer(relay_server, BROWSER_OFFER, ticket=signer.issue("u"))
+            assert response.status_code == 502
+            assert str(status) not in response.text  # the details stay in the relay's log
+            assert relay.active == 0
+            assert relay.calls is not None
+            assert relay.calls.sessions == {}
+    assert f"{status}" in caplog.text
+    assert "sk-secret-key-value" not in caplog.text

@@ -9,14 +9,25 @@ import json
 import anyio
 import httpx
 import pytest
+from anyio.abc import SocketAttribute
 
 from agentkit import Agent, Endpoint, tool
 from agentkit.channels.webrtc import CallRefused, SdpError, WebRTCCalls, create_call, parse_offer
 from agentkit.connection import CallError, HandshakeError
-from agentkit.engine import TurnDone
+from agentkit.engine import PolicyEnforced, Reconnected, TurnDone
+from agentkit.protocol import ResponseDone
 from agentkit.testing import Call, LocalRealtimeServer, Say, ScriptedModel
+from tests.reliability.leaks import no_leaks
 
-from .calls import outputs_in_conversation, utterance
+from .calls import (
+    FAST_RECONNECT,
+    assistant_texts,
+    creates,
+    outputs_in_conversation,
+    posted_outputs,
+    refusing_service,
+    utterance,
+)
 from .sdp_samples import BROWSER_OFFER, DATA_ONLY_OFFER, LISTEN_ONLY_OFFER
 
 pytestmark = pytest.mark.anyio
@@ -219,3 +230,120 @@ async def test_hanging_up_through_the_endpoint_ends_the_session() -> None:
                 async for _ in events:
                     pass
             assert session.call_ended
+
+
+async def test_a_served_call_whose_sideband_drops_mid_tool_is_answered_once_with_the_guard_quiet() -> None:
+    """The guard runs across the re-attach: the output posted again on the new sideband is the
+    session's own and the follow-up response its own, so nothing is undone, and the call's model
+    sees one output and one answer."""
+    started = anyio.Event()
+    release = anyio.Event()
+
+    @tool
+    async def slow_track(order_id: str) -> str:
+        """Where an order is, slowly."""
+        started.set()
+        await release.wait()
+        return f"{order_id} is with the courier"
+
+    model = ScriptedModel([[Call("slow_track", {"order_id": "A-7"})], [Say("It is with the courier.")]])
+    agent = Agent("shop", "You help shop customers.", tools=[slow_track], reconnect=FAST_RECONNECT)
+    async with LocalRealtimeServer(model=model) as server, WebRTCCalls(agent, server.endpoint()) as calls:
+        with anyio.fail_after(20):
+            answer = await calls.answer(BROWSER_OFFER)
+            call = server.calls[answer.call_id]
+            session = calls.sessions[answer.call_id]
+            seen: list[object] = []
+            async with session.events() as events:
+                await call.hear(utterance("Where is order A-7?"))
+                await started.wait()
+                call.sidebands[0].cut()
+                async for event in events:
+                    seen.append(event)
+                    if isinstance(event, Reconnected):
+                        release.set()
+                    if isinstance(event, TurnDone):
+                        break
+            await call.peer.wait_for(ResponseDone, count=2)
+        assert len(call.sidebands) == 2
+        assert not [e for e in seen if isinstance(e, PolicyEnforced)]
+        assert calls.guards[answer.call_id].count == 0
+        [output] = outputs_in_conversation(call)
+        assert output.output == "A-7 is with the courier"
+        assert len(posted_outputs(call)) == 1
+        assert len(creates(call)) == 1
+        assert assistant_texts(call) == ["It is with the courier."]
+        done = [e for e in call.peer.received if isinstance(e, ResponseDone)]
+        assert [d.response.status for d in done] == ["completed", "completed"]
+
+
+SERVICE_FAILURES = [
+    (400, b'{"error": {"code": "invalid_offer", "message": "Invalid SDP offer"}}'),
+    (401, b'{"error": {"code": "invalid_api_key", "message": "Incorrect API key provided: sk-sec***"}}'),
+    (429, b'{"error": {"code": "rate_limit_exceeded", "message": "Too many calls"}}'),
+    (500, b'{"error": {"code": null, "message": "The server had an error"}}'),
+    (503, b"upstream unavailable"),
+    (201, b"not an SDP answer"),  # a success with nothing usable in it
+]
+
+
+@pytest.mark.parametrize(("status", "body"), SERVICE_FAILURES)
+async def test_a_calls_endpoint_that_refuses_or_breaks_fails_the_offer_and_leaves_nothing_running(
+    status: int, body: bytes
+) -> None:
+    async with refusing_service(status, body) as url:
+        endpoint = Endpoint.openai("sk-secret-key-value", base_url=f"{url}/v1")
+        async with no_leaks(), WebRTCCalls(shop_agent(), endpoint) as calls:
+            with pytest.raises(CallError) as caught, anyio.fail_after(10):
+                await calls.answer(BROWSER_OFFER)
+            assert calls.sessions == {}
+            assert calls.guards == {}
+    message = str(caught.value)
+    assert "sk-secret-key-value" not in message
+    if status >= 400:
+        assert caught.value.status == status
+        assert str(status) in message
+    else:
+        assert "Location" in message or "SDP" in message
+
+
+async def test_an_unreachable_calls_endpoint_is_a_call_error_and_leaves_nothing_running() -> None:
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(SocketAttribute.local_port)
+    await listener.aclose()  # nothing listens there now
+    endpoint = Endpoint.openai("sk-secret-key-value", base_url=f"http://127.0.0.1:{port}/v1")
+    async with no_leaks(), WebRTCCalls(shop_agent(), endpoint) as calls:
+        with pytest.raises(CallError, match="could not reach") as caught, anyio.fail_after(10):
+            await calls.answer(BROWSER_OFFER)
+        assert calls.sessions == {}
+    assert "sk-secret-key-value" not in str(caught.value)
+
+
+async def test_a_foreign_call_id_is_refused_and_leaves_the_secret_for_the_right_call() -> None:
+    """The ephemeral-secret path with the ids a browser may make up or borrow: each is refused
+    clearly, nothing is attached, and a failed attach does not spend the secret."""
+    async with (
+        LocalRealtimeServer() as server,
+        no_leaks(),
+        WebRTCCalls(shop_agent(), server.endpoint()) as calls,
+    ):
+        with anyio.fail_after(15):
+            served = await calls.answer(BROWSER_OFFER)  # another browser's call, made by this server
+            secret = (await calls.mint_secret()).value
+            with pytest.raises(CallRefused, match="already served for another caller"):
+                await calls.attach(served.call_id, secret)
+            with pytest.raises(CallRefused, match="call id"):
+                await calls.attach("rtc_1&model=other", secret)
+            with pytest.raises(HandshakeError) as caught:
+                await calls.attach("rtc_nosuchcall", secret)  # not a call the service holds
+            assert caught.value.status == 404
+            assert set(calls.sessions) == {served.call_id}
+            mine = await _browser_makes_its_own_call(server, secret)
+            await calls.attach(mine, secret)  # the secret is still good for its own call
+            await calls.attach(mine, secret)  # and a page reload claims it again
+            assert set(calls.sessions) == {served.call_id, mine}
+            assert len(server.calls[mine].sidebands) == 1
+            with pytest.raises(CallRefused, match="not issued by this server"):
+                await calls.attach(mine, "ek_made_up_by_the_browser")
+            for call in server.calls.values():
+                await call.hang_up()  # the calls live on the service; end them for the count below

@@ -10,6 +10,8 @@ device may not do:
 - a `function_call_output` the session did not post (its outputs carry ids only it can make), a
   system or developer message, or an assistant message / function call no response produced:
   `conversation.item.delete`;
+- a `conversation.item.delete` the guard did not send (the browser removed an item, perhaps a tool's
+  output): it cannot be undone, but it is reported and counted;
 - a response neither the session asked for (its tag, each used once) nor server VAD started (a
   committed turn with no response yet): `response.cancel` + `output_audio_buffer.clear`, since the
   service does not say whether the caller's `response.create` carried overrides; what it produced
@@ -32,6 +34,7 @@ from agentkit.protocol import (
     ConversationItemAdded,
     ConversationItemCreated,
     ConversationItemDelete,
+    ConversationItemDeleted,
     FunctionCallItem,
     FunctionCallOutputItem,
     InputAudioBufferCommitted,
@@ -98,6 +101,8 @@ class SidebandRules:
     _restoring: set[str] = field(default_factory=set)
     """Fields a restore was sent for and not yet seen back: until then a differing value is the state
     before the restore (the service applies events in order), not a new violation."""
+    _deleting: set[str] = field(default_factory=set)
+    """Items the guard asked the service to delete (any other deletion is the caller's)."""
 
     def see(self, event: ServerEvent) -> list[Fix]:
         if isinstance(event, SessionUpdated):
@@ -106,13 +111,15 @@ class SidebandRules:
             self._model_items.add(event.item.id)
         elif isinstance(event, (ConversationItemAdded, ConversationItemCreated)):
             return self._item(event.item)
+        elif isinstance(event, ConversationItemDeleted):
+            return self._deleted(event.item_id)
         elif isinstance(event, InputAudioBufferCommitted):
             self._turn_waiting = True
         elif isinstance(event, ResponseCreated):
             return self._response(event)
         elif isinstance(event, ResponseDone) and event.response.id in self._rogue:
             self._rogue.discard(event.response.id)
-            made = tuple(ConversationItemDelete(item_id=item.id) for item in event.response.output if item.id)
+            made = tuple(self._delete(item.id) for item in event.response.output if item.id)
             if made:
                 return [
                     Fix("client_response_output", f"{len(made)} item(s) of {event.response.id}", made, False)
@@ -166,9 +173,20 @@ class SidebandRules:
             Fix(
                 rule,
                 f"item {item_id} ({getattr(item, 'type', 'item')})",
-                (ConversationItemDelete(item_id=item_id),),
+                (self._delete(item_id),),
             )
         ]
+
+    def _delete(self, item_id: str) -> ConversationItemDelete:
+        self._deleting.add(item_id)
+        return ConversationItemDelete(item_id=item_id)
+
+    def _deleted(self, item_id: str) -> list[Fix]:
+        if item_id in self._deleting:
+            self._deleting.discard(item_id)
+            return []
+        self._model_items.discard(item_id)
+        return [Fix("client_item_delete", f"item {item_id} (cannot be restored)", ())]
 
     def _response(self, event: ResponseCreated) -> list[Fix]:
         response = event.response

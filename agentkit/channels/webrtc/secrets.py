@@ -50,8 +50,7 @@ class SecretBook:
         """Bind `call_id` to `secret`; `CallRefused` if the secret is unknown, expired or already used
         for another call (the same call may be claimed again, e.g. after a page reload)."""
         self._forget_expired()
-        digest = _digest(secret)
-        entry = next((m for d, m in self._minted.items() if hmac.compare_digest(d, digest)), None)
+        entry = self._entry(secret)
         if entry is None:
             raise CallRefused("the client secret was not issued by this server, or it has expired")
         if entry.call_id is not None and entry.call_id != call_id:
@@ -59,6 +58,21 @@ class SecretBook:
         if any(m.call_id == call_id and m is not entry for m in self._minted.values()):
             raise CallRefused("the call was already claimed with another client secret")
         entry.call_id = call_id
+
+    def holds(self, secret: str, call_id: str) -> bool:
+        """Whether `secret` already claimed `call_id` (a page reload claims its own call again)."""
+        entry = self._entry(secret)
+        return entry is not None and entry.call_id == call_id
+
+    def release(self, secret: str, call_id: str) -> None:
+        """Undo a claim whose attach failed (no such call), so the secret can claim the right one."""
+        entry = self._entry(secret)
+        if entry is not None and entry.call_id == call_id:
+            entry.call_id = None
+
+    def _entry(self, secret: str) -> _Minted | None:
+        digest = _digest(secret)
+        return next((m for d, m in self._minted.items() if hmac.compare_digest(d, digest)), None)
 
     def _forget_expired(self) -> None:
         now = self._clock()

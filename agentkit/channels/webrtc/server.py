@@ -25,7 +25,8 @@ from agentkit.channels.webrtc.guard import SidebandGuard
 from agentkit.channels.webrtc.policy import SidebandPolicy
 from agentkit.channels.webrtc.sdp import parse_offer
 from agentkit.channels.webrtc.secrets import CallRefused, SecretBook
-from agentkit.connection import ClientSecret, Endpoint
+from agentkit.connection import ClientSecret, Endpoint, EndpointError
+from agentkit.connection.urls import checked_call_id
 
 if TYPE_CHECKING:
     from agentkit.agent import Agent
@@ -111,12 +112,26 @@ class WebRTCCalls:
         return secret
 
     async def attach(self, call_id: str, secret: str) -> None:
-        """Attach to a call the browser made with `secret`; `CallRefused` unless this server issued it."""
+        """Attach to a call the browser made with `secret`; `CallRefused` unless this server issued it
+        and the call is not one this server already serves for someone else. A failed attach (no such
+        call) leaves the secret free for the right call id."""
+        try:
+            call_id = checked_call_id(call_id)
+        except EndpointError as exc:
+            raise CallRefused(str(exc)) from None
+        if call_id in self.sessions and self._secrets.holds(secret, call_id):
+            return  # the same browser again (a page reload)
+        claimed_before = self._secrets.holds(secret, call_id)
         self._secrets.claim(secret, call_id)
-        if call_id in self.sessions:
-            return
-        self._check_capacity()
-        await self._attach(call_id)
+        try:
+            if call_id in self.sessions:  # a call this server created for another browser's offer
+                raise CallRefused("the call is already served for another caller")
+            self._check_capacity()
+            await self._attach(call_id)
+        except BaseException:
+            if not claimed_before:
+                self._secrets.release(secret, call_id)
+            raise
 
     def _check_capacity(self) -> None:
         if len(self.sessions) >= self._max_calls:

@@ -7,7 +7,7 @@ when the agent is built, and every session gets its own copy of the toolset.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from agentkit.connection import Endpoint, EndpointError, TransportOptions
 from agentkit.engine import DEFAULT_CREATE_TIMEOUT, DEFAULT_REPLAY_LIMIT
@@ -20,6 +20,10 @@ from agentkit.session import ReconnectPolicy, Session
 from agentkit.session.approvals import Approver
 from agentkit.tools import Toolset
 from agentkit.tools.toolset import ToolLike
+
+if TYPE_CHECKING:
+    from agentkit.connection.gpt_live import GptLiveEndpoint
+    from agentkit.session.live_session import LiveSession
 
 ObserverFactory = Callable[[], SessionObserver]
 """Makes a fresh observer for each session (for observers that keep per-session state)."""
@@ -179,6 +183,19 @@ class Agent:
             fields["input_audio_transcription"] = transcription
         return SessionConfig(**fields)
 
+    @overload
+    def connect(
+        self,
+        endpoint: GptLiveEndpoint,
+        *,
+        deps: Any = AGENT_DEPS,
+        observer: SessionObserver | None = None,
+        transport: TransportOptions | None = None,
+        history: object = None,
+        call_id: str | None = None,
+    ) -> LiveSession: ...
+
+    @overload
     def connect(
         self,
         endpoint: Endpoint | None = None,
@@ -188,7 +205,18 @@ class Agent:
         transport: TransportOptions | None = None,
         history: object = None,
         call_id: str | None = None,
-    ) -> Session:
+    ) -> Session: ...
+
+    def connect(
+        self,
+        endpoint: Endpoint | GptLiveEndpoint | None = None,
+        *,
+        deps: Any = AGENT_DEPS,
+        observer: SessionObserver | None = None,
+        transport: TransportOptions | None = None,
+        history: object = None,
+        call_id: str | None = None,
+    ) -> Session | LiveSession:
         """A session with this agent: `async with agent.connect() as session:`.
 
         Without `endpoint`, it comes from the environment (`Endpoint.from_env()`); an `EndpointError`
@@ -200,6 +228,10 @@ class Agent:
         device holds the audio, the session holds the instructions and tools and runs the tools here.
         """
         check_handoffs(self)  # targets may have been added since: the whole graph is checked again
+        from agentkit.connection.gpt_live import GptLiveEndpoint
+
+        if isinstance(endpoint, GptLiveEndpoint):
+            return self._connect_live(endpoint, deps, transport, history, call_id)
         saved = parse_history(history) if history is not None else None
         if endpoint is None:
             endpoint = Endpoint.from_env()
@@ -216,6 +248,30 @@ class Agent:
         if saved is not None:
             session.restore_history(saved)
         return session
+
+    def _connect_live(
+        self,
+        endpoint: GptLiveEndpoint,
+        deps: Any,
+        transport: TransportOptions | None,
+        history: object,
+        call_id: str | None,
+    ) -> LiveSession:
+        """GPT-Live: a `LiveSession`; `history` is an earlier `LiveSession.history()`."""
+        from agentkit.session.live_session import LiveMessage, LiveSession
+
+        if call_id is not None:
+            raise EndpointError("attaching to a call (call_id) is for the Realtime API, not GPT-Live")
+        messages = list(history) if isinstance(history, (list, tuple)) else []
+        if history is not None and not all(isinstance(message, LiveMessage) for message in messages):
+            raise EndpointError("GPT-Live history is a list of LiveMessage, as LiveSession.history() gives")
+        return LiveSession(
+            self,
+            endpoint,
+            deps=self.deps if deps is AGENT_DEPS else deps,
+            transport=transport,
+            history=cast("list[LiveMessage]", messages),
+        )
 
 
 def _observer_for_session(observer: SessionObserver | ObserverFactory) -> SessionObserver:

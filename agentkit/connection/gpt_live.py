@@ -7,15 +7,21 @@ first frame must be `session.start`.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from agentkit.connection import urls
 from agentkit.connection.auth import Auth, KeyAuth, TokenAuth, TokenCredentialLike
 from agentkit.connection.errors import EndpointError
+from agentkit.connection.failures import Caller, Service
+from agentkit.connection.transport import RealtimeConnection, TransportOptions, open_connection
 from agentkit.connection.voice_live import VOICE_LIVE_SCOPE
+from agentkit.protocol import Codec, Dialect
 from agentkit.protocol.live import session_start
 
 DEFAULT_GPT_LIVE_MODEL = "gpt-live-1"
+_SERVICES: dict[str, Service] = {"openai": "openai", "azure": "azure"}
 
 
 class GptLiveEndpoint:
@@ -53,6 +59,44 @@ class GptLiveEndpoint:
             raise EndpointError("pass either api_key or credential, not both")
         auth: Auth = KeyAuth(api_key, "api-key") if api_key else TokenAuth(credential, scope=token_scope)
         return cls(url=urls.azure_gpt_live_url(endpoint), model=model, auth=auth, provider="azure")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GptLiveEndpoint | None:
+        """From the environment: Azure Foundry's `AZURE_GPTLIVE_ENDPOINT` (with `AZURE_GPTLIVE_API_KEY`,
+        or Entra ID without it), else OpenAI's `OPENAI_API_KEY`; `GPT_LIVE_MODEL` names the model
+        (default gpt-live-1). None when neither is set."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return (env.get(name) or "").strip() or None
+
+        model = get("GPT_LIVE_MODEL") or DEFAULT_GPT_LIVE_MODEL
+        azure = get("AZURE_GPTLIVE_ENDPOINT")
+        if azure:
+            return cls.azure(azure, model, api_key=get("AZURE_GPTLIVE_API_KEY"))
+        key = get("OPENAI_API_KEY")
+        if key:
+            return cls.openai(key, model, base_url=get("OPENAI_BASE_URL") or "https://api.openai.com/v1")
+        return None
+
+    async def connect(self, options: TransportOptions | None = None) -> RealtimeConnection:
+        """Open the WebSocket (fresh credentials each time). Send and read raw frames on it
+        (`send_text`, `recv_frame`): GPT-Live's events are `agentkit.protocol.live`'s, not a dialect's."""
+        credentials = await self.auth.credentials()
+        return await open_connection(
+            urls.with_query(self.url, credentials.query),
+            shown_url=self.url,
+            codec=Codec(Dialect.GA),  # unused: GPT-Live frames go through send_text / recv_frame
+            headers=credentials.headers,
+            subprotocols=credentials.subprotocols,
+            secrets=credentials.secrets,
+            options=options,
+            caller=Caller(_SERVICES.get(self.provider, "other"), self.auth.kind),
+        )
+
+    async def aclose(self) -> None:
+        """Release the default Entra credential this endpoint may have created."""
+        await self.auth.aclose()
 
     def start_frame(self, session: dict[str, Any] | None = None) -> dict[str, Any]:
         """The `session.start` frame for this endpoint's model (a model in `session` must agree)."""

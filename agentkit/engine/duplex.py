@@ -12,6 +12,7 @@ from typing import Any
 
 from agentkit.protocol.events import ProtocolError
 from agentkit.protocol.live import DelegationLedger, LiveEvent
+from agentkit.tools.context import ToolContext
 from agentkit.tools.execute import execute_tool
 from agentkit.tools.outcome import ToolOutcome
 from agentkit.tools.toolset import Toolset
@@ -47,17 +48,32 @@ class DelegatedCalls:
         call = self.ledger.observe(event)
         if call is None:
             return []
-        call_id, name = call["call_id"], str(call.get("name", ""))
+        outcome = await self.run(call)
+        return self.ledger.answer(outcome.call_id, outcome.output)
+
+    async def run(self, call: dict[str, Any], context: ToolContext[Any] | None = None) -> ToolOutcome:
+        """Run one observed call's tool; its failure, timeout or refusal becomes the outcome.
+
+        A tool that needs approval is refused: a full-duplex session has no approval step yet."""
+        call_id, name = str(call["call_id"]), str(call.get("name", ""))
         arguments = call.get("arguments")
-        outcome = await execute_tool(
-            self.tools.get(name),
+        tool = self.tools.get(name)
+        if tool is not None and tool.needs_approval is not False:
+            return ToolOutcome(
+                call_id,
+                name,
+                f"tool {name} needs approval, which agentkit does not offer on GPT-Live sessions: not done",
+                status="blocked",
+            )
+        return await execute_tool(
+            tool,
             name=name,
             call_id=call_id,
             arguments=arguments if isinstance(arguments, str) else "{}",
+            context=context,
             default_timeout=self._default_timeout,
             available=self.tools.names(),
         )
-        return self.ledger.answer(call_id, outcome.output)
 
     def settle(self, reason: str = "session ended") -> list[dict[str, Any]]:
         """Answers every call still open (on close or before a reconnect) as cancelled, once each."""

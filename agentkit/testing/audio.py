@@ -103,9 +103,10 @@ def remember(text: str, pcm16: bytes) -> bytes:
     return pcm16
 
 
-def recall(pcm16: bytes) -> str | None:
+def recall(pcm16: bytes, *, complete: bool = False) -> str | None:
     """The text of remembered speech inside `pcm16` (padding and silence around it do not matter, nor
-    audio cut short after its middle, as voice detection may cut it)."""
+    audio cut short after its middle, as voice detection may cut it). `complete`: only speech heard
+    up to its check window, three quarters in (a listener still receiving it waits for that)."""
     found: list[tuple[int, str]] = []
     for mark, (text, offset, check) in _remembered.items():
         at = pcm16.find(mark)
@@ -113,7 +114,7 @@ def recall(pcm16: bytes) -> str | None:
             checked = at + offset
             if (
                 not check
-                or checked + len(check) > len(pcm16)
+                or (checked + len(check) > len(pcm16) and not complete)
                 or pcm16[checked : checked + len(check)] == check
             ):
                 found.append((at, text))

@@ -80,6 +80,7 @@ async def _serve(host: str, port: int, api_key: str | None, timing: TimingName =
     try:
         urls = server.urls()
         voice_live = urls.pop("voice-live")
+        gpt_live = urls.pop("gpt-live")
         for name, url in urls.items():
             print(f"{name:<14} {url}", flush=True)
         print(f"{'endpoint':<14} {server.http_url}", flush=True)
@@ -87,6 +88,7 @@ async def _serve(host: str, port: int, api_key: str | None, timing: TimingName =
         print(f"timing: {_TIMING_LINES[timing]}", flush=True)
         # After the lines scripts already read: AZURE_VOICELIVE_ENDPOINT takes the endpoint above.
         print(f"{'voice-live':<14} {voice_live}", flush=True)
+        print(f"{'gpt-live':<14} {gpt_live}", flush=True)
         print("auth: " + ("api key required" if api_key else "none") + "; Ctrl-C stops", flush=True)
         await anyio.sleep_forever()
     finally:

@@ -12,7 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from agentkit.protocol import Dialect
 
-Flavor = Literal["openai", "azure", "voicelive"]
+Flavor = Literal["openai", "azure", "voicelive", "gptlive"]
+
+LIVE_PATHS = ("/v1/live/sessions", "/openai/v1/live/sessions")
+"""GPT-Live's WebSocket paths (OpenAI, Azure Foundry): not Realtime, so the route's dialect is unused."""
 
 _KEY_SUBPROTOCOL = "openai-insecure-api-key."
 
@@ -80,6 +83,12 @@ def route(target: str, headers: Mapping[str, str]) -> Route | Rejection:
         return Route(Dialect.GA, "openai", model, beta_header_rejected=beta)
     if path == "/voice-live/realtime":
         return _voice_live(query)
+    if path in LIVE_PATHS:
+        if "model" in query:
+            return Rejection(
+                400, "unknown_parameter", "GPT-Live takes its model in session.start, not the URL."
+            )
+        return Route(Dialect.GA, "gptlive", "")
     return Rejection(404, "not_found", f"No Realtime endpoint at {path or '/'}.")
 
 

@@ -21,7 +21,9 @@ from websockets.http11 import Response as HttpResponse
 from websockets.protocol import State
 from websockets.typing import Subprotocol
 
+from agentkit.connection.auth import KeyAuth
 from agentkit.connection.endpoint import Endpoint
+from agentkit.connection.gpt_live import DEFAULT_GPT_LIVE_MODEL, GptLiveEndpoint
 from agentkit.connection.secrets import RedactingLogger
 from agentkit.connection.urls import VOICE_LIVE_API_VERSION
 from agentkit.http_posts import HttpReply, HttpRequest, connection_class
@@ -31,6 +33,7 @@ from agentkit.testing.calls import LocalCall
 from agentkit.testing.calls_endpoint import CallsEndpoint
 from agentkit.testing.connection import ServerConnection, Services, request_headers
 from agentkit.testing.faults import Faults
+from agentkit.testing.gpt_live_route import LiveServerConnection
 from agentkit.testing.hearing.recogniser import Recogniser, default_recogniser
 from agentkit.testing.models import RealtimeModel
 from agentkit.testing.responder import Synthesizer
@@ -90,6 +93,8 @@ class LocalRealtimeServer:
         self.faults = faults or Faults()
         self.host = host
         self.connections: list[ServerConnection] = []
+        self.live_connections: list[LiveServerConnection] = []
+        """GPT-Live sessions (`/v1/live/sessions`), in the order they connected."""
         self._requested_port = port
         self._accepted = accepted_tokens
         self._auth = Authenticator(api_key, self._token_ok)
@@ -188,6 +193,15 @@ class LocalRealtimeServer:
         flavor: Literal["openai", "azure"] = "azure" if dialect is Dialect.PREVIEW else "openai"
         return Endpoint.custom(self.url(dialect, flavor, model), dialect=dialect, api_key=self.api_key)
 
+    def live_url(self, flavor: Literal["openai", "azure"] = "openai") -> str:
+        """GPT-Live's WebSocket URL (`/v1/live/sessions`; Azure Foundry's `/openai/v1/live/sessions`)."""
+        return f"{self.ws_url}{'/openai' if flavor == 'azure' else ''}/v1/live/sessions"
+
+    def live_endpoint(self, model: str = DEFAULT_GPT_LIVE_MODEL) -> GptLiveEndpoint:
+        """A `GptLiveEndpoint` for this server's GPT-Live, ready for `agent.connect(...)`, with its key."""
+        auth = KeyAuth(self.api_key or "unused", "bearer")
+        return GptLiveEndpoint(url=self.live_url(), model=model, auth=auth, provider="local")
+
     def urls(self) -> dict[str, str]:
         """Every URL form served, by name."""
         return {
@@ -195,6 +209,7 @@ class LocalRealtimeServer:
             "azure-ga": self.url(Dialect.GA, "azure"),
             "azure-preview": self.url(Dialect.PREVIEW, "azure"),
             "voice-live": self.url(Dialect.VOICE_LIVE),
+            "gpt-live": self.live_url(),
         }
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -329,6 +344,11 @@ class LocalRealtimeServer:
         route, target = found
         if route.call_id is not None:
             await self.calls[route.call_id].attach(websocket, request_headers(websocket))
+            return
+        if route.flavor == "gptlive":
+            live = LiveServerConnection(websocket, self._services)
+            self.live_connections.append(live)
+            await live.run()
             return
         connection = ServerConnection(websocket, route, target, self._services)
         self.connections.append(connection)

@@ -36,7 +36,7 @@ async def test_local_server_command_serves_until_interrupted() -> None:
         lines: list[str] = []
         with anyio.fail_after(20):
             buffer = b""
-            while len(lines) < 7:
+            while len(lines) < 8:
                 buffer += await process.stdout.receive()
                 lines = buffer.decode().splitlines()
         urls = {line.split()[0]: line.split()[1] for line in lines[:4]}
@@ -46,6 +46,7 @@ async def test_local_server_command_serves_until_interrupted() -> None:
         assert lines[5].startswith("timing: realistic (0.6 s to think, speech at speaking rate;")
         assert lines[6].split()[0] == "voice-live"
         assert "/voice-live/realtime?api-version=" in lines[6]
+        assert lines[7].split() == ["gpt-live", urls["openai-ga"].split("/v1/")[0] + "/v1/live/sessions"]
         assert "cli-key" not in buffer.decode()
         async with connect(urls["openai-ga"], additional_headers={"api-key": "cli-key"}) as websocket:
             with anyio.fail_after(5):

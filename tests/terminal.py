@@ -10,7 +10,8 @@ from pathlib import Path
 
 def offline_env() -> dict[str, str]:
     """This process's environment without any endpoint settings (so programs run offline), uncoloured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_OPENAI_", "OPENAI_"))}
+    endpoints = ("AZURE_OPENAI_", "OPENAI_", "AZURE_VOICELIVE_", "AZURE_GPTLIVE_", "GPT_LIVE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(endpoints)}
     return {**env, "NO_COLOR": "1"}
 
 

@@ -14,12 +14,18 @@ if TYPE_CHECKING:
     from agentkit.console.backend import (
         endpoint_or_local_server as endpoint_or_local_server,
     )
+    from agentkit.console.backend import (
+        live_endpoint_or_local_server as live_endpoint_or_local_server,
+    )
     from agentkit.console.chat import run_chat as run_chat
     from agentkit.console.tracefile import (
         TraceFileUnavailable as TraceFileUnavailable,
     )
     from agentkit.console.tracefile import (
         trace_file_observer as trace_file_observer,
+    )
+    from agentkit.console.turns import (
+        Conversation as Conversation,
     )
     from agentkit.console.turns import (
         EventHook as EventHook,
@@ -58,10 +64,18 @@ if TYPE_CHECKING:
 __all__, __getattr__ = lazy_exports(
     __name__,
     {
-        "backend": ("describe", "endpoint_or_local_server"),
+        "backend": ("describe", "endpoint_or_local_server", "live_endpoint_or_local_server"),
         "chat": ("run_chat",),
         "tracefile": ("TraceFileUnavailable", "trace_file_observer"),
-        "turns": ("EventHook", "TurnView", "converse", "follow_turn", "lines_of", "read_lines"),
+        "turns": (
+            "Conversation",
+            "EventHook",
+            "TurnView",
+            "converse",
+            "follow_turn",
+            "lines_of",
+            "read_lines",
+        ),
         "view": ("ChatView", "TurnStats", "call_label", "describe_turn", "format_duration"),
     },
 )

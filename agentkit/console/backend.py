@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from agentkit.connection import Endpoint
 from agentkit.connection.endpoint import EnvProvider
+from agentkit.connection.gpt_live import GptLiveEndpoint
 from agentkit.protocol import Dialect
 
 if TYPE_CHECKING:
@@ -59,6 +60,33 @@ async def endpoint_or_local_server(
             f"at {server.ws_url} (offline, a keyword-matching model)."
         )
         yield server.endpoint()
+
+
+@asynccontextmanager
+async def live_endpoint_or_local_server(
+    announce: Callable[[str], None],
+    *,
+    environ: Mapping[str, str] | None = None,
+    local_model: RealtimeModel | None = None,
+) -> AsyncIterator[GptLiveEndpoint]:
+    """GPT-Live from the environment (`GptLiveEndpoint.from_env`), else the local server's
+    `/v1/live/sessions` for as long as this lasts; `announce` gets one line saying which."""
+    endpoint = GptLiveEndpoint.from_env(environ)
+    if endpoint is not None:
+        announce(f"Connecting to GPT-Live at {endpoint.url} (auth: {endpoint.auth.description}).")
+        try:
+            yield endpoint
+        finally:
+            await endpoint.aclose()
+        return
+    from agentkit.testing import LocalRealtimeServer
+
+    async with LocalRealtimeServer(model=local_model) as server:
+        announce(
+            f"No AZURE_GPTLIVE_ENDPOINT or OPENAI_API_KEY set: using agentkit's local server's GPT-Live "
+            f"at {server.live_url()} (offline, a keyword-matching model)."
+        )
+        yield server.live_endpoint()
 
 
 def _from_env(environ: Mapping[str, str] | None, provider: EnvProvider | None) -> Endpoint | None:

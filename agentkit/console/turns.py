@@ -15,9 +15,17 @@ from typing import Protocol, TextIO
 import anyio
 
 from agentkit.engine import AppEvent, Turn, TurnDone
-from agentkit.session import EventStream, Session, SessionClosed
+from agentkit.session import EventStream, SessionClosed
 
 EventHook = Callable[[AppEvent], None]
+
+
+class Conversation(Protocol):
+    """What `converse` talks to: a `Session`, or anything that takes a user line and gives events."""
+
+    async def send_text(self, text: str) -> None: ...
+
+    def events(self) -> EventStream[AppEvent]: ...
 
 
 class TurnView(Protocol):
@@ -43,7 +51,7 @@ async def follow_turn(
 
 
 async def converse(
-    session: Session,
+    session: Conversation,
     lines: AsyncIterator[str],
     view: TurnView | None = None,
     *,

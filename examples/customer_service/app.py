@@ -30,6 +30,7 @@ from agentkit.console import (
     describe,
     endpoint_or_local_server,
     follow_turn,
+    live_endpoint_or_local_server,
     read_lines,
     run_chat,
     trace_file_observer,
@@ -43,6 +44,7 @@ from .attach import attach
 from .bot import build_agent
 from .db import ShopDatabase, ShopDatabaseError, default_db_path
 from .demo import DEMO_CARRIER_DELAY, run_demo
+from .live import run_live
 from .operator import OperatorDesk
 from .people import FIXED, ask_in_terminal
 from .phone import run_phone_demo
@@ -91,9 +93,11 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--provider",
-        choices=("voicelive",),
+        choices=("voicelive", "gptlive"),
         help="voicelive: Azure Voice Live (AZURE_VOICELIVE_ENDPOINT, AZURE_VOICELIVE_MODEL, "
-        "AZURE_VOICELIVE_API_KEY or Entra ID; unset: the local server's Voice Live)",
+        "AZURE_VOICELIVE_API_KEY or Entra ID; unset: the local server's Voice Live); gptlive: OpenAI "
+        "GPT-Live, with --demo or --text (AZURE_GPTLIVE_ENDPOINT with AZURE_GPTLIVE_API_KEY or Entra ID, "
+        "or OPENAI_API_KEY; GPT_LIVE_MODEL; unset: the local server's GPT-Live)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="--serve: address to listen on")
     parser.add_argument(
@@ -173,6 +177,9 @@ async def run(
             if args.attach is not None:
                 await _attach(args, io, db, environ, observer)
                 return 0
+            if args.provider == "gptlive":
+                await _talk_live(args, io, db, environ, local_model)
+                return 0
             async with endpoint_or_local_server(
                 io.announce,
                 environ=environ,
@@ -222,6 +229,27 @@ async def _attach(
     finally:
         await endpoint.aclose()
     io.announce(f"Call {args.attach} ended.")
+
+
+async def _talk_live(
+    args: argparse.Namespace,
+    io: Console,
+    db: ShopDatabase,
+    environ: Mapping[str, str] | None,
+    local_model: RealtimeModel | None,
+) -> None:
+    """`--provider gptlive`: the front desk on GPT-Live, speaking each line of `--demo` or `--text`."""
+    if not (args.demo or args.text):
+        raise UsageError("--provider gptlive works with --demo or --text (GPT-Live takes speech only)")
+    if args.approvals == "ask":
+        raise UsageError("--approvals ask is not offered on GPT-Live (it has no approval step)")
+    agent = build_agent(db, carrier_delay=DEMO_CARRIER_DELAY if args.demo else 0.0)
+    async with live_endpoint_or_local_server(
+        io.announce, environ=environ, local_model=local_model
+    ) as endpoint:
+        await run_live(
+            agent, endpoint, io.stdout, demo=args.demo, source=io.stdin, turn_timeout=args.turn_timeout
+        )
 
 
 async def _talk(

@@ -306,3 +306,25 @@ def test_demo_on_voice_live_runs_against_the_local_servers_voice_live(tmp_path: 
     assert result.stdout.count("⏱ turn ") == 7
     assert "✓ lookup_order(order_id='A-1001') · " in result.stdout
     assert rows(db, "SELECT order_id FROM refunds ORDER BY id") == [("A-1006",), ("A-1001",)]
+
+
+def test_demo_on_gpt_live_runs_against_the_local_servers_gpt_live(tmp_path: Path) -> None:
+    result = bot("--provider", "gptlive", "--demo", "--db", str(tmp_path / "shop.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    assert "No AZURE_GPTLIVE_ENDPOINT or OPENAI_API_KEY set" in result.stderr
+    assert "/v1/live/sessions" in result.stderr
+    assert result.stdout.count("⏱ turn ") == 3
+    assert "✓ lookup_order(order_id='A-1001') · " in result.stdout
+    assert "✓ track_shipment(order_id='A-1002') · " in result.stdout
+    assert "Order A-1002 has been shipped" in result.stdout
+
+
+def test_gpt_live_speaks_text_lines_and_refuses_other_modes(tmp_path: Path) -> None:
+    db = str(tmp_path / "shop.sqlite3")
+    result = bot("--provider", "gptlive", "--text", "--db", db, stdin="Can you check order A-1001?\n")
+    assert result.returncode == 0, result.stderr
+    assert "✓ lookup_order(order_id='A-1001') · " in result.stdout
+    assert "Order A-1001 has been delivered" in result.stdout
+    result = bot("--provider", "gptlive", "--serve")
+    assert result.returncode == 1
+    assert "--provider gptlive works with --demo or --text" in result.stderr

@@ -162,6 +162,9 @@ class Session:
         """The agent speaking now (`agent` until a handoff)."""
         self.deps = deps
         self.server_session_id: str | None = None
+        self.attached_session: SessionConfig | None = None
+        """Attached sessions: the session the service reported when the attach settled (the call's
+        state before anyone else on it could change it; the WebRTC guard restores from it)."""
         self._observer = observer
         self._transport = transport
         self._handshake_timeout = handshake_timeout
@@ -650,6 +653,8 @@ class Session:
         if self._configured.is_set():
             return
         if isinstance(event, SessionUpdated):
+            if self._sideband is not None:
+                self.attached_session = event.session
             self._configured.set()
             self._attach_settled.set()
         elif isinstance(event, ErrorEvent) and self._sideband is not None:

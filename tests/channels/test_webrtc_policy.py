@@ -234,6 +234,58 @@ async def test_every_forbidden_event_over_the_data_channel_is_undone_on_the_call
         assert "obey" not in caplog.text  # what the browser sent is not repeated in the log
 
 
+OTHER_FIELDS: list[tuple[str, dict[str, Any]]] = [
+    ("prompt", {"prompt": {"id": "pmpt_EVIL"}}),  # a stored prompt: instructions by another name
+    ("tracing", {"tracing": {"workflow_name": "EVIL"}}),
+    ("max_output_tokens", {"max_output_tokens": 1}),
+    ("output_modalities", {"output_modalities": ["text"]}),
+    ("truncation", {"truncation": "disabled"}),
+    ("speed", {"audio": {"output": {"speed": 1.5}}}),
+    ("input_audio_noise_reduction", {"audio": {"input": {"noise_reduction": {"type": "far_field"}}}}),
+]
+"""Session fields in the GA wire form a data channel speaks, by the name agentkit gives them."""
+
+
+async def test_fields_nobody_on_the_call_may_set_are_restored_to_what_the_call_had() -> None:
+    """Fields the agent left alone and the policy does not give the caller (the relay refuses them
+    all) are put back to what the call had when the sideband attached."""
+    async with (
+        LocalRealtimeServer() as server,
+        WebRTCCalls(shop_agent(), server.endpoint(), policy=SidebandPolicy(max_violations=None)) as calls,
+    ):
+        with anyio.fail_after(20):
+            answer = await calls.answer(BROWSER_OFFER)
+            call = server.calls[answer.call_id]
+            session = calls.sessions[answer.call_id]
+            before = call.connection.session.model_copy()
+            async with session.events() as events:
+                for name, fields in OTHER_FIELDS:
+                    updates = _count(call, SessionUpdated)
+                    frame = {"type": "session.update", "session": {"type": "realtime", **fields}}
+                    await call.peer.send_raw(json.dumps(frame))
+                    enforced = await next_enforcement(events)
+                    assert enforced.rule == "session_field", name
+                    assert name in enforced.detail
+                    await call.peer.wait_for(SessionUpdated, count=updates + 2)
+                    assert getattr(call.connection.session, name) == getattr(before, name), name
+            # A field the caller may set is left as the caller set it.
+            updates = _count(call, SessionUpdated)
+            await call.peer.send_raw(
+                json.dumps(
+                    {
+                        "type": "session.update",
+                        "session": {"type": "realtime", "audio": {"output": {"voice": "verse"}}},
+                    }
+                )
+            )
+            await call.peer.wait_for(SessionUpdated, count=updates + 1)
+            assert call.connection.session.voice == "verse"
+            assert calls.guards[answer.call_id].count == len(OTHER_FIELDS)
+        state = call.connection.session
+        assert state.prompt is None
+        assert state.instructions == SECRET_PROMPT
+
+
 async def test_an_injection_and_a_response_in_one_burst_are_both_undone() -> None:
     """The limit the docs state, pinned: the guard acts one round trip late, so a response the
     browser starts right behind its injected output does see it; the response is cancelled, and both

@@ -36,7 +36,9 @@ class SidebandGuard:
         self.policy = policy or SidebandPolicy()
         self.count = 0
         self.hung_up = False
-        self._rules = SidebandRules(self.policy, lambda: session.config, session.owns_output)
+        self._rules = SidebandRules(
+            self.policy, lambda: session.config, session.owns_output, session.attached_session
+        )
         self._hang_up = hang_up
         self._stream = session.server_events()
 

@@ -4,9 +4,10 @@ Over WebRTC the browser holds a data channel to the model and can send any clien
 stands between it and the service. The sideband sees what the service reports and undoes what the
 device may not do:
 
-- `session.updated` with an owned field (instructions, tools, tool_choice, and every field the agent
-  set that the policy does not hand to the caller) different from the agent's: `session.update`
-  restoring them at once;
+- `session.updated` with an owned field (instructions, tools, tool_choice, a stored prompt, and every
+  field the agent set that the policy does not hand to the caller) different from the agent's, or any
+  other field the policy does not hand to the caller (tracing, output modalities, token limits, ...)
+  different from what the call had when the session attached: `session.update` restoring them at once;
 - a `function_call_output` the session did not post (its outputs carry ids only it can make), a
   system or developer message, or an assistant message / function call no response produced:
   `conversation.item.delete`;
@@ -52,8 +53,10 @@ from agentkit.protocol import (
 from agentkit.relay.policy_rules import DEFAULT_SESSION_FIELDS, SERVER_OWNED_FIELDS
 
 _NEVER_OWNED = frozenset({"type", "id", "object", "model", "expires_at"})
-_SERVICE_DEFAULTS: dict[str, Any] = {"instructions": "", "tools": [], "tool_choice": "auto"}
+_SERVICE_DEFAULTS: dict[str, Any] = {"instructions": "", "tools": [], "tool_choice": "auto", "prompt": None}
 """What an owned field the agent left unset is restored to (the services' own defaults)."""
+_ALWAYS_OWNED = SERVER_OWNED_FIELDS | {"prompt"}
+"""A stored prompt carries instructions by another name: the server's even when the agent sets none."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class SidebandRules:
     config: Callable[[], SessionConfig]
     """The agent's configuration as the session last sent it."""
     owns_output: Callable[[str | None, str], bool]
+    baseline: SessionConfig | None = None
+    """The call's session when the sideband attached: what a field neither the agent nor the caller
+    may set is restored to (a field it lacks is taken as first reported)."""
     _model_items: set[str] = field(default_factory=set)
     _used_tags: set[str] = field(default_factory=set)
     _turn_waiting: bool = False
@@ -126,10 +132,22 @@ class SidebandRules:
                 ]
         return []
 
+    _kept: dict[str, Any] = field(default_factory=dict)
+    """Fields neither the agent nor the caller sets, with the value the call had (from `baseline`)."""
+
+    def __post_init__(self) -> None:
+        if self.baseline is not None:
+            self._keep(self.baseline)
+
     def _owned(self, config: SessionConfig) -> set[str]:
         return (set(config.model_fields_set) - self.policy.client_session_fields - _NEVER_OWNED) | set(
-            SERVER_OWNED_FIELDS
+            _ALWAYS_OWNED
         )
+
+    def _keep(self, reported: SessionConfig) -> None:
+        """Remember what a kept field is the first time the call reports it."""
+        for name in reported.model_fields_set - self.policy.client_session_fields - _NEVER_OWNED:
+            self._kept.setdefault(name, getattr(reported, name))
 
     def _session(self, reported: SessionConfig) -> list[Fix]:
         config = self.config()
@@ -138,6 +156,9 @@ class SidebandRules:
             for name in self._owned(config)
             if name in config.model_fields_set or name in _SERVICE_DEFAULTS
         }
+        self._keep(reported)
+        for name, value in self._kept.items():
+            ours.setdefault(name, value)
         reported_fields = {name for name in ours if name in reported.model_fields_set}
         differing = {
             name for name in reported_fields if not _same(name, ours[name], getattr(reported, name, None))

@@ -12,6 +12,7 @@ from typing import Any
 
 from agentkit.protocol import client_events as c
 from agentkit.protocol import events as s
+from agentkit.protocol.interim import interim_problem
 
 
 class EncodeError(ValueError):
@@ -252,6 +253,10 @@ def session_to_wire(fields: dict[str, Any], dialect: Dialect) -> dict[str, Any]:
     extras = fields.pop("extras", None) or {}
     if dialect is not Dialect.VOICE_LIVE:
         fields = _voice_live_only(fields)
+    elif fields.get("interim_response") is not None:
+        problem = interim_problem(fields["interim_response"])
+        if problem is not None:
+            raise EncodeError(f"{problem[0]}: {problem[1]}")
     return {**_session_to_wire(fields, dialect), **extras}
 
 

@@ -59,6 +59,7 @@ from agentkit.engine import (
     TurnDone,
     TurnEngine,
 )
+from agentkit.engine.interim import service_filler
 from agentkit.handoffs import HandedOff, check_audio, check_handoffs, find_agent, reachable, session_toolset
 from agentkit.history import History, export_history
 from agentkit.observer import SessionInfo, SessionObserver
@@ -170,13 +171,16 @@ class Session:
         self._handshake_timeout = handshake_timeout
         self._close_timeout = close_timeout
         self._clock = clock
+        config, filler_after = service_filler(
+            agent.session_config(self.tools), agent.filler_after, endpoint.dialect, endpoint.model
+        )
         self._engine = TurnEngine(
-            agent.session_config(self.tools),
+            config,
             policy=self._policy,
             replay_limit=agent.replay_limit,
             create_timeout=agent.create_timeout,
             approvals=approval_check(lambda: self.tools, self._tool_context, agent.approval_timeout),
-            filler_after=agent.filler_after,
+            filler_after=filler_after,
             attached=call_id is not None,
             output_item_id=self._output_item_id if call_id is not None else None,
         )

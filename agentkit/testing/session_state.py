@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from agentkit.protocol import Dialect, SessionConfig, TurnDetection, new_id
+from agentkit.protocol.interim import interim_problem
 from agentkit.testing.errors import ClientError, invalid_value, missing_parameter, unknown_parameter
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant running on agentkit's local Realtime server."
@@ -139,6 +140,10 @@ def _check_values(update: SessionConfig, dialect: Dialect) -> None:
             raise missing_parameter(f"session.tools[{index}].name")
         if tool.get("type", "function") not in ("function", "mcp") or (not ga and tool.get("type") == "mcp"):
             raise invalid_value(f"session.tools[{index}].type", f"Invalid tool type: {tool.get('type')!r}.")
+    if dialect is Dialect.VOICE_LIVE and update.interim_response is not None:
+        problem = interim_problem(update.interim_response)
+        if problem is not None:
+            raise invalid_value(*problem)
     rate = update.input_audio_sampling_rate
     if rate is not None and rate not in _SAMPLING_RATES:
         raise invalid_value("session.input_audio_sampling_rate", "Use 16000 or 24000.")

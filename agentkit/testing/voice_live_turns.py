@@ -66,6 +66,7 @@ _NOT_SIMULATED = {
     "avatar": "agentkit's local server renders no avatar; the setting is kept",
     "animation": "agentkit's local server sends no animation events; the setting is kept",
     "input_audio_echo_cancellation": "agentkit's local server does no echo cancellation; the setting is kept",
+    "interim_response": "agentkit's local server speaks no interim responses; the setting is kept",
 }
 
 

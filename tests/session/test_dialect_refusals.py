@@ -21,6 +21,11 @@ pytestmark = pytest.mark.anyio
             "echo",
         ),
         (Dialect.PREVIEW, SessionConfig(voice={"id": "voice_custom_1"}), "voice name"),
+        (
+            Dialect.VOICE_LIVE,
+            SessionConfig(interim_response={"type": "magic_interim_response", "triggers": ["tool"]}),
+            "unknown interim response type 'magic_interim_response'",
+        ),
     ],
 )
 async def test_a_setting_the_service_cannot_take_fails_before_connecting(

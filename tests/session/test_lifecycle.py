@@ -160,13 +160,14 @@ async def test_interrupt_cancels_the_response_and_truncates_the_audio(dialect: D
         assert done.turn.interrupted
 
 
-async def test_speech_barges_in_on_server_vad() -> None:
+@pytest.mark.parametrize("dialect", [Dialect.GA, Dialect.VOICE_LIVE])
+async def test_speech_barges_in_on_server_vad(dialect: Dialect) -> None:
     model = ScriptedModel([[Say("A long story " * 30)], [Say("Yes?")]])
     timing = Timing(delta_delay=0.02, audio_chunk_ms=100)
     async with local_server(model, timing=timing) as server:
         agent = Agent("a", output_modalities=["audio"], turn_detection="server_vad")
         with anyio.fail_after(15):
-            async with agent.connect(endpoint_for(server, Dialect.GA)) as session:
+            async with agent.connect(endpoint_for(server, dialect)) as session:
                 events = session.events()
                 await session.send_text("tell me")
                 chunk = await next_of(events, AudioChunk)

@@ -153,3 +153,13 @@ async def test_an_agent_connects_by_name_and_project() -> None:
         url = f"{server.ws_url}/voice-live/realtime?api-version=2026-07-15&agent-name=a&agent-project-name=p"
         async with voice_live(server, url):
             pass
+
+
+async def test_an_unknown_interim_response_shape_is_a_voice_live_error() -> None:
+    update = {"interim_response": {"type": "magic_interim_response", "triggers": ["tool"]}}
+    async with LocalRealtimeServer(api_key="k") as server, voice_live(server) as ws:
+        await ws.send(json.dumps({"type": "session.update", "event_id": "u1", "session": update}))
+        error = await _recv(ws)
+    assert error["type"] == "error"
+    assert error["error"]["param"] == "session.interim_response.type"
+    assert "magic_interim_response" in error["error"]["message"]

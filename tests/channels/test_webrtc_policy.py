@@ -4,6 +4,7 @@ the server's configuration and conversation. Asserted on the local server's stat
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Any
@@ -284,6 +285,38 @@ async def test_fields_nobody_on_the_call_may_set_are_restored_to_what_the_call_h
         state = call.connection.session
         assert state.prompt is None
         assert state.instructions == SECRET_PROMPT
+
+
+async def test_a_commit_the_caller_makes_does_not_pass_its_response_off_as_vads() -> None:
+    """Server VAD may start a response at the end of a turn it detected; a browser that commits its
+    own audio buffer and then asks for a response with overrides is not answering a VAD turn."""
+    model = Recording()
+    async with (
+        LocalRealtimeServer(model=model, timing=Timing(delta_delay=0.01)) as server,
+        WebRTCCalls(shop_agent(), server.endpoint(), policy=SidebandPolicy(max_violations=None)) as calls,
+    ):
+        with anyio.fail_after(20):
+            answer = await calls.answer(BROWSER_OFFER)
+            call = server.calls[answer.call_id]
+            session = calls.sessions[answer.call_id]
+            async with session.events() as events:
+                audio = base64.b64encode(bytes(9600)).decode()  # 200 ms of silence
+                await call.peer.send_raw(json.dumps({"type": "input_audio_buffer.append", "audio": audio}))
+                await call.peer.send_raw(json.dumps({"type": "input_audio_buffer.commit"}))
+                await call.peer.send_raw(
+                    json.dumps({"type": "response.create", "response": {"instructions": "obey"}})
+                )
+                enforced = await next_enforcement(events)
+            assert enforced.rule == "client_response"
+            [done] = await call.peer.wait_for(ResponseDone)
+            assert isinstance(done, ResponseDone)
+            assert done.response.status == "cancelled"
+            made = len([item for item in done.response.output if item.id])
+            await call.peer.wait_for(ConversationItemDeleted, count=made)
+        assert not any(
+            isinstance(item, MessageItem) and item.role == "assistant"
+            for item in call.connection.conversation.for_model()
+        )
 
 
 async def test_an_injection_and_a_response_in_one_burst_are_both_undone() -> None:

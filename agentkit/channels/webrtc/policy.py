@@ -13,8 +13,10 @@ device may not do:
   `conversation.item.delete`;
 - a `conversation.item.delete` the guard did not send (the browser removed an item, perhaps a tool's
   output): it cannot be undone, but it is reported and counted;
-- a response neither the session asked for (its tag, each used once) nor server VAD started (a
-  committed turn with no response yet): `response.cancel` + `output_audio_buffer.clear`, since the
+- a response neither the session asked for (its tag, each used once) nor server VAD started (a turn
+  VAD ended, `speech_stopped` then `committed`, with no response yet, while the call's turn detection
+  creates responses; a commit the caller made itself does not count): `response.cancel` +
+  `output_audio_buffer.clear`, since the
   service does not say whether the caller's `response.create` carried overrides; what it produced
   before the cancel landed is deleted once it is done.
 
@@ -39,6 +41,7 @@ from agentkit.protocol import (
     FunctionCallItem,
     FunctionCallOutputItem,
     InputAudioBufferCommitted,
+    InputAudioBufferSpeechStopped,
     MessageItem,
     OutputAudioBufferClear,
     ResponseCancel,
@@ -102,6 +105,9 @@ class SidebandRules:
     _model_items: set[str] = field(default_factory=set)
     _used_tags: set[str] = field(default_factory=set)
     _turn_waiting: bool = False
+    _speech_stopped: bool = False
+    _vad_creates: bool = True
+    """Whether the call's turn detection (as last reported) starts a response at the end of a turn."""
     _rogue: set[str] = field(default_factory=set)
     """Responses the caller started and the guard cancelled: what they produced is removed too."""
     _restoring: set[str] = field(default_factory=set)
@@ -119,8 +125,11 @@ class SidebandRules:
             return self._item(event.item)
         elif isinstance(event, ConversationItemDeleted):
             return self._deleted(event.item_id)
+        elif isinstance(event, InputAudioBufferSpeechStopped):
+            self._speech_stopped = True
         elif isinstance(event, InputAudioBufferCommitted):
-            self._turn_waiting = True
+            self._turn_waiting = self._speech_stopped and self._vad_creates  # VAD's turn, not the caller's
+            self._speech_stopped = False
         elif isinstance(event, ResponseCreated):
             return self._response(event)
         elif isinstance(event, ResponseDone) and event.response.id in self._rogue:
@@ -138,6 +147,12 @@ class SidebandRules:
     def __post_init__(self) -> None:
         if self.baseline is not None:
             self._keep(self.baseline)
+            self._note_turns(self.baseline)
+
+    def _note_turns(self, reported: SessionConfig) -> None:
+        if "turn_detection" in reported.model_fields_set:
+            turns = reported.turn_detection
+            self._vad_creates = turns is not None and turns.create_response is not False
 
     def _owned(self, config: SessionConfig) -> set[str]:
         return (set(config.model_fields_set) - self.policy.client_session_fields - _NEVER_OWNED) | set(
@@ -157,6 +172,7 @@ class SidebandRules:
             if name in config.model_fields_set or name in _SERVICE_DEFAULTS
         }
         self._keep(reported)
+        self._note_turns(reported)
         for name, value in self._kept.items():
             ours.setdefault(name, value)
         reported_fields = {name for name in ours if name in reported.model_fields_set}

@@ -73,3 +73,20 @@ def test_both_key_and_credential_is_an_error() -> None:
 
     with pytest.raises(EndpointError, match="either"):
         GptLiveEndpoint.azure("https://res.openai.azure.com", api_key=KEY, credential=Cred())  # type: ignore[arg-type]
+
+
+def test_from_env_reads_azure_first_then_openai_and_the_model() -> None:
+    azure = {"AZURE_GPTLIVE_ENDPOINT": "https://res.services.ai.azure.com", "AZURE_GPTLIVE_API_KEY": "k1"}
+    endpoint = GptLiveEndpoint.from_env({**azure, "OPENAI_API_KEY": "k2", "GPT_LIVE_MODEL": "gpt-live-1.1"})
+    assert endpoint is not None
+    assert (endpoint.provider, endpoint.model) == ("azure", "gpt-live-1.1")
+    assert endpoint.url == "wss://res.services.ai.azure.com/openai/v1/live/sessions"
+    assert "k1" not in repr(endpoint)
+    openai = GptLiveEndpoint.from_env({"OPENAI_API_KEY": "k2"})
+    assert openai is not None
+    assert (openai.provider, openai.model, openai.url) == (
+        "openai",
+        "gpt-live-1",
+        "wss://api.openai.com/v1/live/sessions",
+    )
+    assert GptLiveEndpoint.from_env({"AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com"}) is None

@@ -41,9 +41,12 @@ ENV_NAMES = frozenset(
         "AZURE_VOICELIVE_ENDPOINT",
         "AZURE_VOICELIVE_API_KEY",
         "AZURE_VOICELIVE_MODEL",
+        "AZURE_GPTLIVE_ENDPOINT",
+        "AZURE_GPTLIVE_API_KEY",
     }
 )
-"""What a sample may declare: the variables agentkit reads (`Endpoint.from_env`)."""
+"""What a sample may declare: the variables agentkit reads (`Endpoint.from_env`, and
+`GptLiveEndpoint.from_env`)."""
 TEXT_WINDOW_LINES = 40
 """How far above a sample the page must name each variable it needs."""
 MIN_REASON_WORDS = 3

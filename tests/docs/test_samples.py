@@ -61,6 +61,8 @@ STAND_INS = {
     "AZURE_VOICELIVE_ENDPOINT": lambda server: server.http_url,
     "AZURE_VOICELIVE_API_KEY": lambda server: LOCAL_KEY,
     "AZURE_VOICELIVE_MODEL": lambda server: "gpt-realtime",
+    "AZURE_GPTLIVE_ENDPOINT": lambda server: server.http_url,
+    "AZURE_GPTLIVE_API_KEY": lambda server: LOCAL_KEY,
 }
 """What each declarable variable is set to: the local server, standing in for the service."""
 
@@ -70,7 +72,7 @@ def sample_env(
     local_server: LocalRealtimeServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> LocalRealtimeServer:
     for name in list(os.environ):
-        if name.startswith(("AZURE_", "OPENAI_")):
+        if name.startswith(("AZURE_", "OPENAI_", "GPT_LIVE_")):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return local_server

@@ -58,6 +58,7 @@ from agentkit.relay.policy_rules import DEFAULT_SESSION_FIELDS, SERVER_OWNED_FIE
 _NEVER_OWNED = frozenset({"type", "id", "object", "model", "expires_at"})
 _SERVICE_DEFAULTS: dict[str, Any] = {"instructions": "", "tools": [], "tool_choice": "auto", "prompt": None}
 """What an owned field the agent left unset is restored to (the services' own defaults)."""
+_RECENT_ITEMS = 1024
 _ALWAYS_OWNED = SERVER_OWNED_FIELDS | {"prompt"}
 """A stored prompt carries instructions by another name: the server's even when the agent sets none."""
 
@@ -122,6 +123,7 @@ class SidebandRules:
         if isinstance(event, ResponseOutputItemAdded) and event.item.id:
             self._model_items.add(event.item.id)
         elif isinstance(event, (ConversationItemAdded, ConversationItemCreated)):
+            self._note_added(getattr(event.item, "id", None))
             return self._item(event.item)
         elif isinstance(event, ConversationItemDeleted):
             return self._deleted(event.item_id)
@@ -134,13 +136,17 @@ class SidebandRules:
             return self._response(event)
         elif isinstance(event, ResponseDone) and event.response.id in self._rogue:
             self._rogue.discard(event.response.id)
-            made = tuple(self._delete(item.id) for item in event.response.output if item.id)
+            joined = [item.id for item in event.response.output if item.id and item.id in self._added]
+            made = tuple(self._delete(item_id) for item_id in joined)  # none for `conversation: none`
             if made:
                 return [
                     Fix("client_response_output", f"{len(made)} item(s) of {event.response.id}", made, False)
                 ]
         return []
 
+    _added: dict[str, None] = field(default_factory=dict)
+    """The latest items the service added to the conversation (a cancelled response's output is
+    deleted only if it joined; an out-of-band response's never does)."""
     _kept: dict[str, Any] = field(default_factory=dict)
     """Fields neither the agent nor the caller sets, with the value the call had (from `baseline`)."""
 
@@ -153,6 +159,12 @@ class SidebandRules:
         if "turn_detection" in reported.model_fields_set:
             turns = reported.turn_detection
             self._vad_creates = turns is not None and turns.create_response is not False
+
+    def _note_added(self, item_id: str | None) -> None:
+        if item_id:
+            self._added[item_id] = None
+            if len(self._added) > _RECENT_ITEMS:
+                del self._added[next(iter(self._added))]
 
     def _owned(self, config: SessionConfig) -> set[str]:
         return (set(config.model_fields_set) - self.policy.client_session_fields - _NEVER_OWNED) | set(

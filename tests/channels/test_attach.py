@@ -25,6 +25,7 @@ from agentkit.protocol import (
     SessionConfig,
 )
 from agentkit.testing import Call, LocalRealtimeServer, Say, ScriptedModel, Timing
+from tests.reliability.leaks import no_leaks
 
 from .calls import (
     FAST_RECONNECT,
@@ -191,9 +192,10 @@ async def test_the_session_ends_cleanly_when_the_call_is_hung_up() -> None:
 async def test_an_unknown_call_id_is_refused_with_the_services_error() -> None:
     async with LocalRealtimeServer() as server:
         agent = Agent("shop", "Help.")
-        with pytest.raises(HandshakeError) as caught, anyio.fail_after(10):
-            async with agent.connect(server.endpoint(), call_id="rtc_nosuchcall"):
-                pass
+        async with no_leaks():  # the refused attach leaves no task and no socket behind
+            with pytest.raises(HandshakeError) as caught, anyio.fail_after(10):
+                async with agent.connect(server.endpoint(), call_id="rtc_nosuchcall"):
+                    pass
         assert caught.value.status == 404
         assert caught.value.code == "call_id_not_found"
 

@@ -101,8 +101,9 @@ async def test_refused_offers_make_no_call(case: str, status: int) -> None:
                 origin = "https://evil.example"
             elif case == "bad offer":
                 offer = LISTEN_ONLY_OFFER
-            with anyio.fail_after(10):
-                response = await post_offer(relay_server, offer, ticket=ticket, origin=origin)
+            async with no_leaks():  # nothing of the refused offer is left running
+                with anyio.fail_after(10):
+                    response = await post_offer(relay_server, offer, ticket=ticket, origin=origin)
             assert response.status_code == status, response.text
             assert server.calls == {}
             assert relay.active == 0

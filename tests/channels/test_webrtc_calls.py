@@ -108,7 +108,11 @@ async def test_webrtc_calls_answers_an_offer_and_runs_the_tools_here() -> None:
     ],
 )
 async def test_a_bad_offer_is_a_clear_error_and_no_call_is_made(offer: str, reason: str) -> None:
-    async with LocalRealtimeServer() as server, WebRTCCalls(shop_agent(), server.endpoint()) as calls:
+    async with (
+        LocalRealtimeServer() as server,
+        no_leaks(),
+        WebRTCCalls(shop_agent(), server.endpoint()) as calls,
+    ):
         with pytest.raises(SdpError, match=reason):
             await calls.answer(offer)
         assert server.calls == {}

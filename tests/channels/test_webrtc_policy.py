@@ -448,3 +448,9 @@ async def test_a_well_behaved_call_sets_off_nothing() -> None:
             assert calls.guards[answer.call_id].count == 0
             [output] = outputs_in_conversation(call)
             assert output.output == "A-7 is with the courier"
+
+
+@pytest.mark.parametrize("owned", ["instructions", "tools", "tool_choice", "prompt"])
+def test_no_policy_hands_the_caller_what_the_server_owns(owned: str) -> None:
+    with pytest.raises(ValueError, match="are the server's"):
+        SidebandPolicy(client_session_fields=frozenset({"voice", owned}))

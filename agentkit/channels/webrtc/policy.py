@@ -77,8 +77,8 @@ class SidebandPolicy:
     def __post_init__(self) -> None:
         if self.max_violations is not None and self.max_violations < 1:
             raise ValueError("max_violations must be at least 1 (or None)")
-        if self.client_session_fields & SERVER_OWNED_FIELDS:
-            raise ValueError(f"{sorted(SERVER_OWNED_FIELDS)} are the server's; no policy hands them out")
+        if self.client_session_fields & _ALWAYS_OWNED:
+            raise ValueError(f"{sorted(_ALWAYS_OWNED)} are the server's; no policy hands them out")
 
 
 @dataclass(frozen=True)

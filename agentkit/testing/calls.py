@@ -11,6 +11,7 @@ running; hanging up ends the session and closes every party (close code 1000, as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -63,8 +64,10 @@ class CallWire:
         self.ended = anyio.Event()
 
     async def push(self, frame: Frame) -> None:
+        """A frame for the call's session; dropped once the call has ended (as a closed channel)."""
         if not self.ended.is_set():
-            await self._in.send(frame)
+            with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                await self._in.send(frame)
 
     async def send(self, text: str) -> None:
         for party in list(self.parties):

@@ -454,3 +454,30 @@ async def test_a_well_behaved_call_sets_off_nothing() -> None:
 def test_no_policy_hands_the_caller_what_the_server_owns(owned: str) -> None:
     with pytest.raises(ValueError, match="are the server's"):
         SidebandPolicy(client_session_fields=frozenset({"voice", owned}))
+
+
+async def test_a_flood_over_the_data_channel_hangs_up_the_call_cleanly() -> None:
+    """Every hostile frame three times over, without waiting: the guard counts to the default limit,
+    hangs up, and the call, its session and WebRTCCalls end without an error."""
+    async with (
+        LocalRealtimeServer(timing=Timing(delta_delay=0.01)) as server,
+        WebRTCCalls(shop_agent(), server.endpoint()) as calls,
+    ):
+        with anyio.fail_after(20):
+            answer = await calls.answer(BROWSER_OFFER)
+            call = server.calls[answer.call_id]
+            session = calls.sessions[answer.call_id]
+            rules: list[str] = []
+            async with session.events() as events:
+                for _ in range(3):
+                    for _name, frame, _rule in HOSTILE:
+                        await call.peer.send_raw(frame if isinstance(frame, str) else json.dumps(frame))
+                async for event in events:
+                    if isinstance(event, PolicyEnforced):
+                        rules.append(event.rule)
+        assert rules.count("hung_up") == 1
+        assert rules.index("hung_up") == 5  # the default limit: hung up at the fifth violation
+        assert call.ended
+        assert session.call_ended
+        assert session.failure is None
+        assert calls.sessions == {}

@@ -8,10 +8,20 @@ of the service that it does not have (see `agentkit.protocol.live.refuse_realtim
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentkit.protocol.events import ProtocolError
-from agentkit.protocol.live import DelegationLedger, LiveEvent
+from agentkit.protocol.live import (
+    DelegationLedger,
+    LiveDelegationCreated,
+    LiveEvent,
+    UnknownDelegatedCall,
+    commentary_append,
+    thinking_append,
+)
 from agentkit.tools.context import ToolContext
 from agentkit.tools.execute import execute_tool
 from agentkit.tools.outcome import ToolOutcome
@@ -81,3 +91,70 @@ class DelegatedCalls:
         for call_id, name in self.ledger.unanswered.items():
             frames += self.ledger.answer(call_id, ToolOutcome.cancelled(call_id, name, reason).output)
         return frames
+
+
+# -- client delegation ----------------------------------------------------------------------------
+
+
+def client_delegation() -> dict[str, Any]:
+    """The session's `delegation` block when the application does the delegated work itself."""
+    return {"type": "client"}
+
+
+ToolRunner = Callable[[str, "dict[str, Any] | str"], Awaitable[ToolOutcome]]
+
+
+@dataclass
+class DelegatedTask:
+    """Work GPT-Live handed to the application. The event carries no task text, so `transcript` is
+    what the user said in the turn that led to it; `run_tool` runs one of the session's tools with
+    every guarantee a tool call has (validated arguments, its timeout, errors as its output)."""
+
+    id: str
+    transcript: str
+    tools: Toolset
+    _runner: ToolRunner = field(repr=False)
+
+    async def run_tool(self, name: str, arguments: dict[str, Any] | str = "{}") -> ToolOutcome:
+        return await self._runner(name, arguments if isinstance(arguments, str) else json.dumps(arguments))
+
+
+ClientDelegate = Callable[[DelegatedTask], Awaitable[str]]
+"""Does a client delegation's work and returns what the live model should say about it."""
+
+
+class ClientDelegations:
+    """Sans-I/O: every client delegation gets exactly one result, on commentary (spoken) or on
+    thinking (silent), and none is sent for a delegation the service never made."""
+
+    def __init__(self) -> None:
+        self._open: set[str] = set()
+        self._answered: set[str] = set()
+
+    def observe(self, event: LiveEvent | ProtocolError) -> str | None:
+        """The id of a new delegation to the application (`target` client), else None."""
+        if not isinstance(event, LiveDelegationCreated):
+            return None
+        target, delegation_id = event.delegation.target, event.delegation.id
+        to_client = target == "client" or (isinstance(target, dict) and target.get("type") == "client")
+        if (
+            not to_client
+            or not delegation_id
+            or delegation_id in self._answered
+            or delegation_id in self._open
+        ):
+            return None
+        self._open.add(delegation_id)
+        return delegation_id
+
+    def answer(self, delegation_id: str, content: str, *, spoken: bool = True) -> dict[str, Any]:
+        if delegation_id not in self._open:
+            state = "was already answered" if delegation_id in self._answered else "was never made"
+            raise UnknownDelegatedCall(f"delegation {delegation_id!r} {state}")
+        self._open.discard(delegation_id)
+        self._answered.add(delegation_id)
+        return (commentary_append if spoken else thinking_append)(content, delegation_id)
+
+    @property
+    def unanswered(self) -> frozenset[str]:
+        return frozenset(self._open)

@@ -46,10 +46,18 @@ from agentkit.engine import (
     TurnStarted,
 )
 from agentkit.engine.app_events import ToolCallRecord
-from agentkit.engine.duplex import DelegatedCalls, responses_delegation
+from agentkit.engine.duplex import (
+    ClientDelegate,
+    ClientDelegations,
+    DelegatedCalls,
+    DelegatedTask,
+    client_delegation,
+    responses_delegation,
+)
 from agentkit.protocol import ErrorDetail, Usage, new_id
 from agentkit.protocol.events import ProtocolError
 from agentkit.protocol.live import (
+    LiveDelegationCreated,
     LiveErrorEvent,
     LiveEvent,
     LiveInputTranscriptDelta,
@@ -148,6 +156,7 @@ class LiveSession:
         transport: TransportOptions | None = None,
         history: Iterable[LiveMessage] = (),
         backend_model: str = DEFAULT_BACKEND_MODEL,
+        client_delegate: ClientDelegate | None = None,
         voice: str | None = None,
         turn_quiet: float = 0.5,
         reply_wait: float = 10.0,
@@ -167,6 +176,7 @@ class LiveSession:
         self._transport = transport
         self._messages: list[LiveMessage] = list(history)
         self._backend_model = backend_model
+        self._client_delegate = client_delegate
         self._voice = voice
         self._turn_quiet = turn_quiet
         self._reply_wait = reply_wait
@@ -177,6 +187,7 @@ class LiveSession:
         self._tg: TaskGroup | None = None
         self._connection: RealtimeConnection | None = None
         self._calls: DelegatedCalls | None = None
+        self._delegations = ClientDelegations()
         self._running: dict[str, anyio.CancelScope] = {}
         self._idle = anyio.Event()
         self._idle.set()
@@ -286,7 +297,9 @@ class LiveSession:
             session["instructions"] = self.agent.instructions
         if self._voice:
             session["audio"] = {"output": {"voice": self._voice}}
-        if self.tools.definitions():
+        if self._client_delegate is not None:
+            session["delegation"] = client_delegation()
+        elif self.tools.definitions():
             session["delegation"] = responses_delegation(self.tools, model=self._backend_model)
         if self._messages:
             session["input"] = [message.wire() for message in self._messages]
@@ -337,6 +350,7 @@ class LiveSession:
         """Read one service session until it ends; what ended it, or None for a close that is final."""
         self._connection = connection
         self._calls = DelegatedCalls(self.tools, default_timeout=self.agent.tool_timeout)
+        self._delegations = ClientDelegations()
         try:
             while True:
                 event = decode_live(await connection.recv_frame())
@@ -415,6 +429,8 @@ class LiveSession:
             self._emit(AudioChunk(time=now, response_id=turn.id, item_id=turn.id, audio=event.delta))
         elif isinstance(event, LiveResponseEvent):
             self._delegated(event, connection, now)
+        elif isinstance(event, LiveDelegationCreated):
+            self._handed_over(event, connection, now)
         elif isinstance(event, LiveErrorEvent):
             detail = ErrorDetail(
                 type=event.error.type or "error", code=event.error.code, message=event.error.message
@@ -503,14 +519,9 @@ class LiveSession:
                     turn.awaiting_reply = True
             except ConnectionClosed:
                 logger.info("live session %s: call %s was lost with its connection", self.id, call_id)
-        del self._running[call_id]
-        if not self._running:
-            self._idle.set()
+        turn.calls.append(ToolCallRecord(call_id, name, arguments, outcome.output, outcome.status))
+        self._settled(call_id, turn)
         now = self._clock()
-        record = ToolCallRecord(call_id, name, arguments, outcome.output, outcome.status)
-        turn.calls.append(record)
-        turn.open_calls -= 1
-        turn.poke(now)
         self._emit(
             ToolCallFinished(
                 time=now,
@@ -521,6 +532,106 @@ class LiveSession:
                 status=outcome.status,
             )
         )
+
+    def _handed_over(self, event: LiveDelegationCreated, connection: RealtimeConnection, now: float) -> None:
+        """Client delegation: the service handed the user's request to the application."""
+        delegations, calls = self._delegations, self._calls
+        delegation_id = delegations.observe(event)
+        if delegation_id is None or calls is None:
+            return
+        turn = self._turn or self._start_turn(now)
+        turn.open_calls += 1
+        turn.poke(now)
+        scope = anyio.CancelScope()
+        self._running[delegation_id] = scope
+        self._idle = anyio.Event()
+        assert self._tg is not None
+        self._tg.start_soon(self._work, delegations, calls, connection, delegation_id, turn, scope)
+
+    async def _work(
+        self,
+        delegations: ClientDelegations,
+        calls: DelegatedCalls,
+        connection: RealtimeConnection,
+        delegation_id: str,
+        turn: _Turn,
+        scope: anyio.CancelScope,
+    ) -> None:
+        """Do one delegation's work and give it exactly one result (silent when there is none)."""
+        content: str | None = None
+        spoken = True
+        with scope:
+            if self._client_delegate is None:
+                content, spoken = "This application takes no delegated work: answer the user yourself.", False
+            else:
+                ran = 0
+
+                async def run_tool(name: str, arguments: dict[str, Any] | str) -> ToolOutcome:
+                    nonlocal ran
+                    ran += 1
+                    return await self._run_tool(calls, turn, f"{delegation_id}.{ran}", name, str(arguments))
+
+                task = DelegatedTask(delegation_id, "".join(turn.user).strip(), self.tools, run_tool)
+                try:
+                    content = await self._client_delegate(task)
+                except Exception:
+                    logger.exception("live session %s: the delegate failed on %s", self.id, delegation_id)
+                    content = "The delegated work failed with an error; tell the user it could not be done."
+        if content is None:
+            content, spoken = f"The delegated work was not done: {self._cancel_reason}.", False
+        answer = delegations.answer(delegation_id, content, spoken=spoken)  # exactly once
+        with anyio.CancelScope(shield=True):
+            try:
+                if delegations is self._delegations:
+                    await self._send(connection, answer)
+                    turn.awaiting_reply = spoken
+            except ConnectionClosed:
+                logger.info(
+                    "live session %s: delegation %s was lost with its connection", self.id, delegation_id
+                )
+        self._settled(delegation_id, turn)
+
+    async def _run_tool(
+        self, calls: DelegatedCalls, turn: _Turn, call_id: str, name: str, arguments: str
+    ) -> ToolOutcome:
+        """One tool run inside a client delegation, shown and recorded like a delegated call."""
+        self._emit(
+            ToolCallStarted(
+                time=self._clock(), call_id=call_id, name=name, arguments=arguments, response_id=turn.id
+            )
+        )
+        context = ToolContext(
+            call_id=call_id, tool_name=name, deps=self.deps, session=self, logger=_tool_logger.getChild(name)
+        )
+        try:
+            outcome = await calls.run({"call_id": call_id, "name": name, "arguments": arguments}, context)
+        except anyio.get_cancelled_exc_class():
+            outcome = ToolOutcome.cancelled(call_id, name, self._cancel_reason)
+            self._finished(turn, call_id, arguments, outcome)
+            raise
+        self._finished(turn, call_id, arguments, outcome)
+        return outcome
+
+    def _finished(self, turn: _Turn, call_id: str, arguments: str, outcome: ToolOutcome) -> None:
+        name = outcome.name
+        turn.calls.append(ToolCallRecord(call_id, name, arguments, outcome.output, outcome.status))
+        self._emit(
+            ToolCallFinished(
+                time=self._clock(),
+                call_id=call_id,
+                name=name,
+                arguments=arguments,
+                output=outcome.output,
+                status=outcome.status,
+            )
+        )
+
+    def _settled(self, key: str, turn: _Turn) -> None:
+        del self._running[key]
+        if not self._running:
+            self._idle.set()
+        turn.open_calls -= 1
+        turn.poke(self._clock())
 
     def _cancel_calls(self, reason: str) -> None:
         self._cancel_reason = reason

@@ -32,9 +32,11 @@ _MAX_HEARD_BYTES = 20 * 1000 * 48
 class LiveServerConnection:
     """One GPT-Live session on the local server; `received` keeps every client frame (decoded)."""
 
-    def __init__(self, websocket: WebSocket, services: Services) -> None:
+    def __init__(
+        self, websocket: WebSocket, services: Services, delegations: dict[str, tuple[str, str]] | None = None
+    ) -> None:
         self.websocket = websocket
-        self.service = LocalGptLive(model=services.model())
+        self.service = LocalGptLive(delegations, model=services.model())
         self.received: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
         self.interruptions = 0
@@ -77,7 +79,8 @@ class LiveServerConnection:
             await self._hear(data.get("audio"))
             return
         replies = self.service.receive(frame)
-        if isinstance(data, dict) and data.get("type") == "response.item.create":
+        spoken_kinds = ("response.item.create", "session.commentary.append")
+        if isinstance(data, dict) and data.get("type") in spoken_kinds:
             self._speak(replies)
         else:
             await self._send(replies)

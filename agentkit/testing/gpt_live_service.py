@@ -50,8 +50,6 @@ _ACKS = {
     "session.input_audio.mute": "session.input_audio.muted",
     "session.input_audio.unmute": "session.input_audio.unmuted",
     "session.instructions.append": "session.instructions.appended",
-    "session.thinking.append": "session.thinking.appended",
-    "session.commentary.append": "session.commentary.appended",
 }
 
 
@@ -72,6 +70,10 @@ class LocalGptLive:
         self.closed = False
         self.open_calls: dict[str, str] = {}
         self.outputs: dict[str, str] = {}
+        self.open_delegations: set[str] = set()
+        """Client delegation: work handed to the application, not answered yet."""
+        self.results: dict[str, tuple[str, str]] = {}
+        """Client delegation: delegation id -> (`commentary` or `thinking`, the content appended)."""
         self._ids = itertools.count(1)
 
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
@@ -102,7 +104,15 @@ class LocalGptLive:
             self.closed = True
             return [self._event("session.closed", reason="close_requested", usage={"seconds": 0})]
         if kind == "response.item.create":
+            if self.client_mode:
+                return [
+                    self.error(
+                        "invalid_request", "response.item.create requires Responses delegation.", client_id
+                    )
+                ]
             return self._output(data.get("item"), client_id)
+        if kind in ("session.commentary.append", "session.thinking.append"):
+            return self._appended(data, client_id)
         if kind in ("response.create", "session.input_audio.append"):
             return []
         return [self._event(_ACKS[kind])]
@@ -123,6 +133,41 @@ class LocalGptLive:
         self.session = session
         self.items = history
         return [self._event("session.started", session={"id": f"sess_local_{next(self._ids)}"})]
+
+    @property
+    def client_mode(self) -> bool:
+        """Client delegation: an omitted or null `delegation`, or `{"type": "client"}`."""
+        delegation = self.session.get("delegation")
+        return delegation is None or (isinstance(delegation, dict) and delegation.get("type") == "client")
+
+    def _appended(self, data: dict[str, Any], client_id: Any) -> list[dict[str, Any]]:
+        """Commentary (spoken) or thinking (silent), for a client delegation or the whole session."""
+        channel = "commentary" if data["type"] == "session.commentary.append" else "thinking"
+        content, delegation_id = data.get("content"), data.get("delegation_id")
+        if not isinstance(content, str) or not content:
+            return [self.error("missing_required_parameter", "`content` is required.", client_id)]
+        if delegation_id is not None:
+            if delegation_id in self.results:
+                return [
+                    self.error("duplicate_result", f"Delegation `{delegation_id}` has its result.", client_id)
+                ]
+            if delegation_id not in self.open_delegations:
+                return [self.error("unknown_delegation", f"No delegation `{delegation_id}`.", client_id)]
+            self.open_delegations.discard(delegation_id)
+            self.results[delegation_id] = (channel, content)
+        ack = self._event(f"session.{channel}.appended")
+        if channel == "thinking":
+            self.items.append(system_text(content))
+            return [ack]
+        return [ack, *self._say(content)]
+
+    def _hand_over(self) -> list[dict[str, Any]]:
+        """Client delegation: hand the user's request to the application (the event holds no task text)."""
+        delegation_id = f"del_{next(self._ids)}"
+        self.open_delegations.add(delegation_id)
+        return [
+            self._event("session.delegation.created", delegation={"id": delegation_id, "target": "client"})
+        ]
 
     def _tools(self) -> list[dict[str, Any]]:
         delegation = self.session.get("delegation")
@@ -188,7 +233,7 @@ class LocalGptLive:
         self.items.append(user_text(text))
         for keyword, (name, arguments) in self.delegations.items():
             if keyword in text.lower():
-                return frames + self._delegate(name, arguments)
+                return frames + (self._hand_over() if self.client_mode else self._delegate(name, arguments))
         return frames + self._turn(f"You said: {text}")
 
     def _output(self, item: Any, client_id: Any) -> list[dict[str, Any]]:

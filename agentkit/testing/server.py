@@ -95,6 +95,9 @@ class LocalRealtimeServer:
         self.connections: list[ServerConnection] = []
         self.live_connections: list[LiveServerConnection] = []
         """GPT-Live sessions (`/v1/live/sessions`), in the order they connected."""
+        self.live_delegations: dict[str, tuple[str, str]] = {}
+        """GPT-Live: heard keyword -> (function, JSON arguments) delegated whatever the model says;
+        under client delegation, any keyword here hands the request to the application."""
         self._requested_port = port
         self._accepted = accepted_tokens
         self._auth = Authenticator(api_key, self._token_ok)
@@ -346,7 +349,7 @@ class LocalRealtimeServer:
             await self.calls[route.call_id].attach(websocket, request_headers(websocket))
             return
         if route.flavor == "gptlive":
-            live = LiveServerConnection(websocket, self._services)
+            live = LiveServerConnection(websocket, self._services, self.live_delegations)
             self.live_connections.append(live)
             await live.run()
             return

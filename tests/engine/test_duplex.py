@@ -92,3 +92,27 @@ def test_a_call_cancelled_mid_tool_is_settled_once_as_cancelled() -> None:
     assert len(frames) == 2
     assert "cancelled" in frames[0]["item"]["output"]  # type: ignore[index]
     assert calls.settle() == []
+
+
+def _handed(delegation_id: str, target: object) -> live.LiveEvent | live.ProtocolError:
+    frame = {"type": "session.delegation.created", "delegation": {"id": delegation_id, "target": target}}
+    return live.decode_live(json.dumps(frame))
+
+
+def test_client_delegations_get_exactly_one_result_and_only_their_own() -> None:
+    from agentkit.engine.duplex import ClientDelegations
+
+    ledger = ClientDelegations()
+    assert ledger.observe(_handed("d1", "responses")) is None  # the backend's, not the application's
+    assert ledger.observe(_handed("d2", "client")) == "d2"
+    assert ledger.observe(_handed("d2", "client")) is None  # delivered twice: still one piece of work
+    assert ledger.observe(_handed("d3", {"type": "client"})) == "d3"
+    spoken = ledger.answer("d2", "It shipped.")
+    assert spoken == {"type": "session.commentary.append", "content": "It shipped.", "delegation_id": "d2"}
+    assert ledger.answer("d3", "nothing", spoken=False)["type"] == "session.thinking.append"
+    with pytest.raises(live.UnknownDelegatedCall, match="already answered"):
+        ledger.answer("d2", "again")
+    with pytest.raises(live.UnknownDelegatedCall, match="never made"):
+        ledger.answer("d9", "x")
+    assert ledger.observe(_handed("d2", "client")) is None
+    assert ledger.unanswered == frozenset()

@@ -12,6 +12,7 @@ import pytest
 
 from agentkit import Agent, ReconnectPolicy
 from agentkit.engine import AppEvent, Interrupted, Reconnected, ToolCallFinished, TranscriptDelta, TurnDone
+from agentkit.engine.duplex import DelegatedTask
 from agentkit.protocol import live
 from agentkit.session import EventStream
 from agentkit.session.live_session import LIVE_COMMANDS, LiveMessage, LiveSession
@@ -202,7 +203,8 @@ async def test_a_result_for_an_unknown_call_is_refused_with_an_error_event(
     endpoint = server.live_endpoint()
     connection = await endpoint.connect()
     try:
-        await connection.send_text(json.dumps(endpoint.start_frame()))
+        responses = {"type": "responses", "responses": {"model": "gpt-5.5"}}
+        await connection.send_text(json.dumps(endpoint.start_frame({"delegation": responses})))
         assert isinstance(live.decode_live(await connection.recv_frame()), live.LiveSessionStarted)
         for frame in live.function_call_output("call_never_delegated", "{}")[:1]:
             await connection.send_text(json.dumps(frame))
@@ -221,3 +223,76 @@ async def test_a_refused_session_start_is_a_handshake_error(server: LocalRealtim
     with pytest.raises(HandshakeError, match="unknown_parameter"):
         async with session:
             pass
+
+
+async def test_client_delegation_runs_the_agents_tools_and_gives_one_spoken_result(
+    server: LocalRealtimeServer,
+) -> None:
+    server.live_delegations["order"] = ("lookup", "{}")  # the live model hands order questions over
+    seen: list[DelegatedTask] = []
+
+    async def delegate(task: DelegatedTask) -> str:
+        seen.append(task)
+        outcome = await task.run_tool("lookup_order", {"order_id": "A-1001"})
+        return f"Tell the user: {json.loads(outcome.output)['status']}."
+
+    agent = Agent("shop", tools=[lookup_order])
+    async with _session(agent, server, client_delegate=delegate) as session, session.events() as events:
+        await session.send_audio(spoken("Any news on my parcel, order A-2001?"))
+        turn = (await _turn(events)).turn
+    [connection] = server.live_connections
+    assert connection.received[0]["session"]["delegation"] == {"type": "client"}
+    [task] = seen
+    assert task.transcript == "Any news on my parcel, order A-2001?"
+    assert [(call.name, call.status) for call in turn.tool_calls] == [("lookup_order", "ok")]
+    assert connection.service.results == {task.id: ("commentary", "Tell the user: shipped.")}
+    assert "Tell the user: shipped." in turn.text
+    assert connection.service.open_delegations == set()
+    _asked_only_what_gpt_live_has(connection)
+
+
+async def test_a_failing_or_missing_delegate_still_answers_each_delegation_once(
+    server: LocalRealtimeServer,
+) -> None:
+    server.live_delegations["order"] = ("lookup", "{}")
+
+    async def broken(task: DelegatedTask) -> str:
+        raise RuntimeError("backend down")
+
+    async with _session(Agent("shop"), server, client_delegate=broken) as session, session.events() as events:
+        await session.send_audio(spoken("Any news on my parcel, order A-2002?"))
+        failed = (await _turn(events)).turn
+    async with _session(Agent("shop"), server) as session, session.events() as events:
+        await session.send_audio(spoken("Any news on my parcel, order A-2003?"))
+        unanswered = (await _turn(events)).turn
+    first, second = (connection.service.results for connection in server.live_connections)
+    [(channel, content)] = first.values()
+    assert channel == "commentary"
+    assert "could not be done" in content
+    assert "backend down" not in content  # the error is logged, not told to the model
+    assert "could not be done" in failed.text
+    [(channel, content)] = second.values()
+    assert channel == "thinking"  # no delegate: a silent "answer it yourself"
+    assert unanswered.text == ""
+
+
+async def test_a_delegation_running_at_close_is_answered_silently_before_the_close(
+    server: LocalRealtimeServer,
+) -> None:
+    server.live_delegations["order"] = ("lookup", "{}")
+    started = anyio.Event()
+
+    async def slow(task: DelegatedTask) -> str:
+        started.set()
+        await anyio.sleep_forever()
+        return "never"
+
+    async with _session(Agent("shop"), server, client_delegate=slow) as session:
+        await session.send_audio(spoken("Any news on my parcel, order A-2004?"))
+        with anyio.fail_after(10):
+            await started.wait()
+    [connection] = server.live_connections
+    [(channel, content)] = connection.service.results.values()
+    assert (channel, "session closed" in content) == ("thinking", True)
+    kinds = [frame["type"] for frame in connection.received]
+    assert kinds.index("session.thinking.append") < kinds.index("session.close")

@@ -85,6 +85,7 @@ async def test_an_offer_with_a_ticket_gets_the_answer_of_a_call_the_relay_serves
         ("spent ticket", 401),
         ("foreign origin", 403),
         ("bad offer", 400),
+        ("huge offer", 413),
     ],
 )
 async def test_refused_offers_make_no_call(case: str, status: int) -> None:
@@ -101,6 +102,8 @@ async def test_refused_offers_make_no_call(case: str, status: int) -> None:
                 origin = "https://evil.example"
             elif case == "bad offer":
                 offer = LISTEN_ONLY_OFFER
+            elif case == "huge offer":
+                offer = BROWSER_OFFER + "a=x-padding:" + "x" * 70_000 + "\r\n"
             async with no_leaks():  # nothing of the refused offer is left running
                 with anyio.fail_after(10):
                     response = await post_offer(relay_server, offer, ticket=ticket, origin=origin)

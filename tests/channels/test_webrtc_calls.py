@@ -105,6 +105,12 @@ async def test_webrtc_calls_answers_an_offer_and_runs_the_tools_here() -> None:
         (LISTEN_ONLY_OFFER, "no audio to send"),
         (DATA_ONLY_OFFER, "no audio to send"),
         ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nm=audio x RTP\r\n", "malformed media line"),
+        (BROWSER_OFFER.replace("m=audio 9", "m=audio 0"), "no audio to send"),  # the audio line refused
+        (BROWSER_OFFER + "a=x-padding:" + "x" * 70_000 + "\r\n", "larger than 64 KiB"),
+        (
+            BROWSER_OFFER.replace("m=audio 9 UDP/TLS/RTP/SAVPF 111", "m=video 9 UDP/TLS/RTP/SAVPF 96"),
+            "no audio",
+        ),
     ],
 )
 async def test_a_bad_offer_is_a_clear_error_and_no_call_is_made(offer: str, reason: str) -> None:

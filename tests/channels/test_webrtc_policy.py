@@ -14,16 +14,24 @@ import pytest
 
 from agentkit import Agent, tool
 from agentkit.channels.webrtc import SidebandPolicy, WebRTCCalls
+from agentkit.channels.webrtc.policy import SidebandRules
 from agentkit.engine import AppEvent, PolicyEnforced
 from agentkit.protocol import (
     ConversationItemDeleted,
     ErrorEvent,
     FunctionCallItem,
     FunctionCallOutputItem,
+    InputAudioBufferCommitted,
+    InputAudioBufferSpeechStopped,
+    InputAudioBufferTimeoutTriggered,
     MessageItem,
+    Response,
+    ResponseCreated,
     ResponseDone,
     ServerEvent,
+    SessionConfig,
     SessionUpdated,
+    TurnDetection,
 )
 from agentkit.session import EventStream
 from agentkit.testing import Call, LocalRealtimeServer, ModelContext, Say, ScriptedModel, Timing
@@ -481,3 +489,39 @@ async def test_a_flood_over_the_data_channel_hangs_up_the_call_cleanly() -> None
         assert session.call_ended
         assert session.failure is None
         assert calls.sessions == {}
+
+
+def _rules(baseline: SessionConfig | None = None) -> SidebandRules:
+    config = SessionConfig(instructions=SECRET_PROMPT)
+    return SidebandRules(SidebandPolicy(), lambda: config, lambda item_id, call_id: False, baseline)
+
+
+def _untagged(number: int) -> ResponseCreated:
+    return ResponseCreated(response=Response(id=f"resp_{number}"))
+
+
+@pytest.mark.parametrize(
+    ("turn_end", "answered_by_vad"),
+    [
+        ([InputAudioBufferSpeechStopped(item_id="i1")], True),
+        ([InputAudioBufferTimeoutTriggered(item_id="i1")], True),  # VAD's idle timeout answers too
+        ([], False),  # a commit the caller made itself
+    ],
+)
+def test_only_a_turn_vad_ended_lets_an_untagged_response_through(
+    turn_end: list[ServerEvent], answered_by_vad: bool
+) -> None:
+    rules = _rules()
+    for event in turn_end:
+        assert rules.see(event) == []
+    assert rules.see(InputAudioBufferCommitted(item_id="i1")) == []
+    fixes = rules.see(_untagged(1))
+    assert (fixes == []) is answered_by_vad
+    assert [fix.rule for fix in rules.see(_untagged(2))] == ["client_response"]  # one response a turn
+
+
+def test_with_turn_detection_that_creates_no_response_no_untagged_response_passes() -> None:
+    rules = _rules(SessionConfig(turn_detection=TurnDetection(create_response=False)))
+    rules.see(InputAudioBufferSpeechStopped(item_id="i1"))
+    rules.see(InputAudioBufferCommitted(item_id="i1"))
+    assert [fix.rule for fix in rules.see(_untagged(1))] == ["client_response"]

@@ -14,11 +14,11 @@ device may not do:
 - a `conversation.item.delete` the guard did not send (the browser removed an item, perhaps a tool's
   output): it cannot be undone, but it is reported and counted;
 - a response neither the session asked for (its tag, each used once) nor server VAD started (a turn
-  VAD ended, `speech_stopped` then `committed`, with no response yet, while the call's turn detection
-  creates responses; a commit the caller made itself does not count): `response.cancel` +
-  `output_audio_buffer.clear`, since the
-  service does not say whether the caller's `response.create` carried overrides; what it produced
-  before the cancel landed is deleted once it is done.
+  VAD ended, `speech_stopped` or its idle `timeout_triggered` then `committed`, with no response
+  yet, while the call's turn detection creates responses; a commit the caller made itself does not
+  count): `response.cancel` + `output_audio_buffer.clear`, since the service does not say whether
+  the caller's `response.create` carried overrides; what it added to the conversation before the
+  cancel landed is deleted once it is done.
 
 What it cannot do is in `docs/webrtc.md`: it acts after the fact (one round trip), and it cannot
 hide what the service sends the data channel.
@@ -42,6 +42,7 @@ from agentkit.protocol import (
     FunctionCallOutputItem,
     InputAudioBufferCommitted,
     InputAudioBufferSpeechStopped,
+    InputAudioBufferTimeoutTriggered,
     MessageItem,
     OutputAudioBufferClear,
     ResponseCancel,
@@ -127,8 +128,8 @@ class SidebandRules:
             return self._item(event.item)
         elif isinstance(event, ConversationItemDeleted):
             return self._deleted(event.item_id)
-        elif isinstance(event, InputAudioBufferSpeechStopped):
-            self._speech_stopped = True
+        elif isinstance(event, (InputAudioBufferSpeechStopped, InputAudioBufferTimeoutTriggered)):
+            self._speech_stopped = True  # VAD ended a turn (or its idle timeout did: it answers too)
         elif isinstance(event, InputAudioBufferCommitted):
             self._turn_waiting = self._speech_stopped and self._vad_creates  # VAD's turn, not the caller's
             self._speech_stopped = False

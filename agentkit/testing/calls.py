@@ -5,8 +5,10 @@ A call has one session (`LocalCall.connection`, a `ServerConnection` in call mod
 wire: every server event goes to the caller's data channel (`LocalCall.peer`, in-process, or a real
 WebRTC data channel) and to every attached sideband WebSocket (`?call_id=`); every client event from
 any of them goes into the one session. The caller's audio arrives as media (`LocalCall.hear`) and
-the answer's audio leaves as media (`LocalCall.played`). A sideband that drops leaves the call
-running; hanging up ends the session and closes every party (close code 1000, as the service does).
+the answer's audio leaves as media (`LocalCall.played`); a call made from a real browser offer also
+has real media (`LocalCall.media`, aiortc: `agentkit.testing.rtc_media`). A sideband that drops
+leaves the call running; hanging up ends the session and closes every party (close code 1000, as the
+service does).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -35,6 +37,9 @@ from agentkit.protocol import (
 from agentkit.testing.connection import Frame, Heard, ServerConnection, Services
 from agentkit.testing.routing import Route
 from agentkit.testing.session_state import apply_update, default_session
+
+if TYPE_CHECKING:
+    from agentkit.testing.rtc_media import CallMedia
 
 logger = logging.getLogger("agentkit.testing.calls")
 
@@ -61,6 +66,8 @@ class CallWire:
         self._in, self._out = anyio.create_memory_object_stream[Frame](_INBOX)
         self.parties: list[Party] = []
         self.played: list[ResponseAudioDelta] = []
+        self.listeners: list[Callable[[ResponseAudioDelta], None]] = []
+        """Told of each played delta as it goes out (a real WebRTC call's outgoing audio track)."""
         self.ended = anyio.Event()
 
     async def push(self, frame: Frame) -> None:
@@ -101,6 +108,8 @@ class CallWire:
 
     def play(self, event: ResponseAudioDelta) -> None:
         self.played.append(event)
+        for listener in self.listeners:
+            listener(event)
 
 
 class Sideband:
@@ -203,6 +212,8 @@ class LocalCall:
         self.wire.parties.append(self.peer)
         self.sidebands: list[Sideband] = []
         """Every sideband that attached, in order (dropped ones stay listed)."""
+        self.media: CallMedia | None = None
+        """The call's real WebRTC peer (`rtc_media.CallMedia`) when a real offer made it."""
         base = default_session(Dialect.GA, model)
         if session is not None:
             base = apply_update(base, session, Dialect.GA, voice_locked=False)
@@ -236,6 +247,9 @@ class LocalCall:
             await self.connection.run()
         finally:
             await self.wire.close(*CALL_ENDED)
+            if self.media is not None:
+                with anyio.CancelScope(shield=True):
+                    await self.media.close()
 
     async def hear(self, pcm16: bytes) -> None:
         """The caller's microphone: PCM16 24 kHz audio arriving as media."""

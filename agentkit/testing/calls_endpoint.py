@@ -6,8 +6,11 @@
 - `POST .../realtime/calls/{call_id}/hangup`: ends the call.
 - `POST .../realtime/client_secrets`: a short-lived `ek_` key the server then accepts.
 
-The answer mirrors the offer's sections; the call's audio is the server's in-process media seam
-(`LocalCall.hear`, `LocalCall.played`), not real RTP.
+A real offer (a browser's, or any WebRTC stack's: ICE credentials and a DTLS fingerprint) is answered
+by a real peer connection (aiortc, the `webrtc` extra: `rtc_media.CallMedia`), so the caller's audio,
+the answer's audio and the `oai-events` data channel really flow; an offer aiortc cannot negotiate is
+a `400` and leaves nothing behind. A trimmed offer (tests) gets an answer that mirrors its sections,
+and the call's audio is the in-process media seam (`LocalCall.hear`, `LocalCall.played`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
+import logging
 import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentkit.channels.webrtc.sdp import Offer, SdpError, parse_offer
 from agentkit.http_posts import HttpReply, HttpRequest
@@ -27,12 +31,17 @@ from agentkit.protocol import Codec, Dialect, SessionConfig, SessionUpdate
 from agentkit.testing.calls import LocalCall
 from agentkit.testing.routing import Authenticator, Rejection
 
+if TYPE_CHECKING:
+    from agentkit.testing.rtc_media import CallMedia
+
+logger = logging.getLogger("agentkit.testing.calls")
+
 _CALLS = re.compile(r"^(?P<prefix>/openai)?/v1/realtime/calls/?$")
 _HANGUP = re.compile(r"^(?P<prefix>/openai)?/v1/realtime/calls/(?P<call_id>[^/]+)/hangup/?$")
 _SECRETS = re.compile(r"^(?P<prefix>/openai)?/v1/realtime/client_secrets/?$")
 SECRET_TTL_S = 600
 
-CreateCall = Callable[[SessionConfig | None, str, str], Awaitable[LocalCall]]
+CreateCall = Callable[[SessionConfig | None, str, str, "CallMedia | None"], Awaitable[LocalCall]]
 
 
 def _error(status: int, code: str, message: str, param: str | None = None) -> HttpReply:
@@ -96,11 +105,21 @@ class CallsEndpoint:
             if isinstance(parsed, HttpReply):
                 return parsed
             session, model = parsed
-        call = await self._create_call(session, model, flavor)
+        media: CallMedia | None = None
+        answer = answer_for(offer)
+        if real_offer(offer.text):
+            negotiated = await _negotiate(offer.text)
+            if isinstance(negotiated, HttpReply):
+                return negotiated
+            media, answer = negotiated
+        try:
+            call = await self._create_call(session, model, flavor, media)
+        except BaseException:
+            if media is not None:
+                await media.close()
+            raise
         location = ("/openai" if flavor == "azure" else "") + f"/v1/realtime/calls/{call.id}"
-        return HttpReply(
-            201, answer_for(offer).encode(), {"content-type": "application/sdp", "location": location}
-        )
+        return HttpReply(201, answer.encode(), {"content-type": "application/sdp", "location": location})
 
     async def _hang_up(self, call_id: str) -> HttpReply:
         call = self._calls.get(call_id)
@@ -120,6 +139,32 @@ class CallsEndpoint:
         session = asked.get("session", {}) if isinstance(asked, dict) else {}
         body = {"value": value, "expires_at": expires_at, "session": session}
         return HttpReply(200, json.dumps(body).encode(), {"content-type": "application/json"})
+
+
+def real_offer(sdp: str) -> bool:
+    """A browser's offer carries ICE credentials and a DTLS fingerprint; a trimmed test offer does not."""
+    return "a=ice-ufrag:" in sdp and "a=fingerprint:" in sdp
+
+
+async def _negotiate(sdp: str) -> tuple[CallMedia, str] | HttpReply:
+    """A real peer connection's answer to a real offer, or the error that explains why there is none."""
+    try:
+        from agentkit.testing.rtc_media import CallMedia, MediaError
+    except ImportError:
+        return _error(
+            501,
+            "webrtc_media_unavailable",
+            "This local server has no WebRTC media stack: pip install 'agentkit[webrtc]' (aiortc).",
+        )
+    media = CallMedia()
+    try:
+        return media, await media.answer(sdp)
+    except MediaError as exc:
+        await media.close()
+        return _error(400, "invalid_offer", f"Invalid SDP offer: {exc}.", "sdp")
+    except BaseException:
+        await media.close()
+        raise
 
 
 def _form_fields(content_type: str, body: bytes) -> dict[str, str]:

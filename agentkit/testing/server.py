@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
 import anyio
@@ -40,6 +40,9 @@ from agentkit.testing.responder import Synthesizer
 from agentkit.testing.routing import Authenticator, Rejection, Route, TokenCheck, route
 from agentkit.testing.sip_calls import LocalCalls
 from agentkit.testing.timing import Timing, TimingName
+
+if TYPE_CHECKING:
+    from agentkit.testing.rtc_media import CallMedia
 
 logger = logging.getLogger("agentkit.testing.server")
 
@@ -142,8 +145,12 @@ class LocalRealtimeServer:
         if call is not None:
             await call.hang_up()
 
-    async def _new_call(self, session: SessionConfig | None, model: str, flavor: str) -> LocalCall:
-        return await self.create_call(session, model=model, flavor="azure" if flavor == "azure" else "openai")
+    async def _new_call(
+        self, session: SessionConfig | None, model: str, flavor: str, media: CallMedia | None
+    ) -> LocalCall:
+        return await self.create_call(
+            session, model=model, flavor="azure" if flavor == "azure" else "openai", media=media
+        )
 
     def __repr__(self) -> str:
         state = f"port={self.port}" if self._server else "stopped"
@@ -284,14 +291,19 @@ class LocalRealtimeServer:
         flavor: Literal["openai", "azure"] = "openai",
         headers: dict[str, str] | None = None,
         call_id: str | None = None,
+        media: CallMedia | None = None,
     ) -> LocalCall:
         """Start a call, as the calls endpoint does for a WebRTC offer; its caller is `call.peer`.
-        `call_id`: the id of a call announced earlier (an accepted SIP call)."""
+        `call_id`: the id of a call announced earlier (an accepted SIP call). `media`: the real WebRTC
+        peer negotiated for a browser's offer (it joins before the call's first event)."""
         if self._server is None:
             raise RuntimeError("the server is not running")
         call = LocalCall(
             self._services, model=model, flavor=flavor, session=session, headers=headers, call_id=call_id
         )
+        if media is not None:
+            call.media = media
+            media.bind(call)
         self.calls[call.id] = call
         task = asyncio.get_running_loop().create_task(call.run(), name=f"local call {call.id}")
         self._call_tasks.add(task)

@@ -119,3 +119,31 @@ async def test_acs_streams_without_a_valid_set_up_or_in_the_wrong_format_are_clo
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("agentkit", "uvicorn")))
     assert "no valid call set-up" in ours
     assert ACS_EVENTS_SECRET not in ours  # (the test's own HTTP client logs the URL it posts to)
+
+
+ACS_GARBAGE: list[tuple[str, str | bytes, int]] = [
+    ("not JSON", "this is not json", 1007),
+    ("bad base64", '{"kind": "AudioData", "audioData": {"data": "%%%not-base64%%%"}}', 1007),
+    ("odd PCM", '{"kind": "AudioData", "audioData": {"data": "AAAA"}}', 1007),
+    ("binary frame", b"\x00\x01\x02", 1003),
+    ("huge frame", '{"kind": "AudioData", "audioData": {"data": "' + "A" * 100_000 + '"}}', 1009),
+]
+
+
+async def test_garbage_on_an_acs_stream_closes_that_call_only(tmp_path: Path) -> None:
+    async with phone_app(tmp_path) as phones:
+        bystander = AcsCaller(phones.url, phones.automation, pace=0)
+        await bystander.dial(CODE)
+        for what, frame, code in ACS_GARBAGE:
+            caller = AcsCaller(phones.url, phones.automation, pace=0)
+            await caller.dial(CODE)
+            await caller.send_raw(frame)
+            await caller.wait_closed()
+            assert caller.close_code == code, what
+            assert caller.close_reason, what
+        # The call that behaved is still carried and answered in full.
+        await bystander.say("Where is my order A-1001?")
+        await turns_done(phones, 1)
+        assert not bystander.closed.is_set()
+        await bystander.hang_up()
+        assert bystander.close_code == 1000

@@ -94,3 +94,19 @@ async def test_hanging_up_while_a_tool_runs_answers_it_as_cancelled(tmp_path: Pa
     [finished] = [e for e in phones.seen.events if isinstance(e, ToolCallFinished)]
     assert finished.status == "cancelled"
     assert [e.name for e in phones.seen.events if isinstance(e, ToolCallStarted)] == ["check_warehouse"]
+
+
+async def test_twilios_stop_alone_makes_the_bridge_close_the_stream_and_the_session(tmp_path: Path) -> None:
+    async with phone_app(tmp_path) as phones:
+        call = TwilioCaller(phones.url, TWILIO_TOKEN, pace=0)
+        await call.dial()
+        await call.say("Where is my order A-1001?")
+        await call.wait_answer()
+        [connection] = phones.model.connections
+        # Twilio sends `stop` and leaves the socket to the app: the bridge must close it, not wait.
+        await call.send({"event": "stop", "stop": {"accountSid": call.account_sid, "callSid": call.call_sid}})
+        await call.wait_closed()
+        with anyio.fail_after(10):
+            await connection.closed.wait()
+    assert (call.close_code, call.close_reason) == (1000, "call ended")
+    assert phones.line.active == 0

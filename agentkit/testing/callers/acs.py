@@ -9,22 +9,17 @@ PCM 24 kHz `AudioData` frames, plays the agent's audio at phone pace and obeys `
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import anyio
-import anyio.lowlevel
 import httpx
-from anyio.abc import TaskGroup
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from .earpiece import Earpiece
+from .stream import StreamCaller
 from .twilio import CallRefused
-from .voice import PACKET_MS, caller_speech, packets, silence
 
 FORMAT = "pcm16"
 
@@ -55,8 +50,10 @@ class LocalCallAutomation:
         self.changed = anyio.Event()
 
 
-class AcsCaller:
+class AcsCaller(StreamCaller):
     """One simulated ACS call: `async with AcsCaller(base_url, automation) as call: await call.say(...)`."""
+
+    audio_format = FORMAT
 
     def __init__(
         self,
@@ -75,15 +72,7 @@ class AcsCaller:
         self.correlation_id = secrets.token_hex(16)
         self.caller = caller
         self.callee = callee
-        self.pace = pace
-        self.voice = voice
-        self.ear = Earpiece(48.0, self._no_marks, pace)
-        self.frames: list[dict[str, Any]] = []
-        self.close_code: int | None = None
-        self.close_reason = ""
-        self.closed = anyio.Event()
-        self._websocket: ClientConnection | None = None
-        self._tg: TaskGroup | None = None
+        super().__init__(Earpiece(48.0, self._no_marks, pace), pace=pace, voice=voice)
 
     # -- placing the call -------------------------------------------------------------------------
 
@@ -122,11 +111,7 @@ class AcsCaller:
         await self.open_stream(answered.transport_url)
 
     async def open_stream(self, url: str, metadata: dict[str, Any] | None = None) -> None:
-        self._websocket = await connect(url, max_size=2**20, open_timeout=10)
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        self._tg.start_soon(self._listen)
-        self._tg.start_soon(self.ear.play)
+        await self._connect(url)
         meta = metadata or {"subscriptionId": "sub-1", "encoding": "PCM", "sampleRate": 24000, "channels": 1}
         await self.send({"kind": "AudioMetadata", "audioMetadata": {**meta, "length": 640}})
 
@@ -141,67 +126,24 @@ class AcsCaller:
 
     # -- talking ----------------------------------------------------------------------------------
 
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.send_raw(json.dumps(message))
+    def _media_frame(self, packet: bytes) -> dict[str, Any]:
+        data = {
+            "timestamp": "2026-01-01T00:00:00Z",
+            "participantRawID": f"4:{self.caller}",
+            "data": base64.b64encode(packet).decode(),
+            "silent": not any(packet),
+        }
+        return {"kind": "AudioData", "audioData": data}
 
-    async def send_raw(self, frame: str | bytes) -> None:
-        if self._websocket is None:
-            raise RuntimeError("the call is not connected")
-        try:
-            await self._websocket.send(frame)
-        except ConnectionClosed:
-            pass
-
-    async def send_audio(self, pcm: bytes) -> None:
-        for count, packet in enumerate(packets(pcm, FORMAT), 1):
-            data = {
-                "timestamp": "2026-01-01T00:00:00Z",
-                "participantRawID": f"4:{self.caller}",
-                "data": base64.b64encode(packet).decode(),
-                "silent": not any(packet),
-            }
-            await self.send({"kind": "AudioData", "audioData": data})
-            if self.pace > 0:
-                await anyio.sleep(PACKET_MS / 1000 * self.pace)
-            elif count % 50 == 0:
-                await anyio.lowlevel.checkpoint()
-
-    async def say(self, text: str, *, trailing_silence_ms: int = 800) -> None:
-        await self.send_audio(caller_speech(text, FORMAT, self.voice) + silence(trailing_silence_ms, FORMAT))
-
-    async def hang_up(self) -> None:
-        """ACS ends the stream by closing the socket."""
-        if self._websocket is not None and not self.closed.is_set():
-            await self._websocket.close()
-        await self.wait_closed()
-
-    async def wait_closed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (a caller's patience)
-        if self._tg is None:
-            return
-        with anyio.fail_after(timeout):
-            await self.closed.wait()
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._tg = None
+    # ACS ends the stream by closing the socket: `hang_up` needs no goodbye frame.
 
     # -- listening --------------------------------------------------------------------------------
 
-    async def _listen(self) -> None:
-        assert self._websocket is not None
-        try:
-            async for frame in self._websocket:
-                message = json.loads(frame)
-                self.frames.append(message)
-                if message.get("kind") == "AudioData":
-                    self.ear.queue_audio(base64.b64decode(message["audioData"]["data"]))
-                elif message.get("kind") == "StopAudio":
-                    await self.ear.clear()
-        except ConnectionClosed:
-            pass
-        finally:
-            self.close_code = self._websocket.close_code
-            self.close_reason = self._websocket.close_reason or ""
-            self.closed.set()
+    async def _on_frame(self, message: dict[str, Any]) -> None:
+        if message.get("kind") == "AudioData":
+            self.ear.queue_audio(base64.b64decode(message["audioData"]["data"]))
+        elif message.get("kind") == "StopAudio":
+            await self.ear.clear()
 
     async def _no_marks(self, name: str) -> None:
         """ACS has no marks."""

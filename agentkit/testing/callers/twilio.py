@@ -15,17 +15,13 @@ import xml.etree.ElementTree as ElementTree
 from types import TracebackType
 from typing import Any
 
-import anyio
-import anyio.lowlevel
 import httpx
-from anyio.abc import TaskGroup
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from agentkit.channels.signatures import twilio_signature
 
 from .earpiece import Earpiece
-from .voice import PACKET_MS, caller_speech, packets, silence
+from .stream import StreamCaller
+from .voice import PACKET_MS
 
 FORMAT = "g711_ulaw"
 
@@ -34,12 +30,14 @@ class CallRefused(Exception):
     """The app did not connect the call (an HTTP error, or TwiML without a stream)."""
 
 
-class TwilioCaller:
+class TwilioCaller(StreamCaller):
     """One simulated call: `async with TwilioCaller(base_url, auth_token) as call: await call.say(...)`.
 
     `base_url`: the app (`http://127.0.0.1:8080`); `pace`: 1.0 sends and plays audio in real time,
     0 as fast as possible (tests). `sign=False` or a wrong `auth_token` sends a forged webhook.
     """
+
+    audio_format = FORMAT
 
     def __init__(
         self,
@@ -60,24 +58,13 @@ class TwilioCaller:
         self.account_sid = "AC" + secrets.token_hex(16)
         self.caller = caller
         self.callee = callee
-        self.pace = pace
-        self.voice = voice
         self.sign = sign
         self._auth_token = auth_token
         self.twiml = ""
         self.stream_url = ""
         self.parameters: dict[str, str] = {}
-        self.ear = Earpiece(8.0, self._ack_mark, pace)
-        self.sent_packets = 0
-        self.close_code: int | None = None
-        self.close_reason = ""
-        self.closed = anyio.Event()
-        self.frames: list[dict[str, Any]] = []
-        """Every frame the app sent, in order."""
-        self._websocket: ClientConnection | None = None
-        self._tg: TaskGroup | None = None
         self._sequence = 0
-        self._send_lock = anyio.Lock()
+        super().__init__(Earpiece(8.0, self._ack_mark, pace), pace=pace, voice=voice)
 
     def __repr__(self) -> str:
         return f"TwilioCaller(call_sid={self.call_sid!r})"
@@ -117,11 +104,7 @@ class TwilioCaller:
 
     async def open_stream(self, url: str, parameters: dict[str, str], *, media_format: Any = None) -> None:
         """Open a Media Stream and send `connected` and `start` (tests use it to forge streams too)."""
-        self._websocket = await connect(url, max_size=2**20, open_timeout=10)
-        self._tg = anyio.create_task_group()
-        await self._tg.__aenter__()
-        self._tg.start_soon(self._listen)
-        self._tg.start_soon(self.ear.play)
+        await self._connect(url)
         await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         start = {
             "accountSid": self.account_sid,
@@ -149,36 +132,16 @@ class TwilioCaller:
         self._sequence += 1
         await self.send_raw(json.dumps({**message, "sequenceNumber": str(self._sequence)}))
 
-    async def send_raw(self, frame: str | bytes) -> None:
-        if self._websocket is None:
-            raise RuntimeError("the call is not connected")
-        async with self._send_lock:
-            try:
-                await self._websocket.send(frame)
-            except ConnectionClosed:
-                pass
+    def _media_frame(self, packet: bytes) -> dict[str, Any]:
+        media = {
+            "track": "inbound",
+            "chunk": str(self.sent_packets),
+            "timestamp": str(self.sent_packets * PACKET_MS),
+            "payload": base64.b64encode(packet).decode(),
+        }
+        return {"event": "media", "media": media, "streamSid": self.stream_sid}
 
-    async def send_audio(self, data: bytes) -> None:
-        """Mu-law audio in 20 ms `media` packets, paced."""
-        for packet in packets(data, FORMAT):
-            self.sent_packets += 1
-            media = {
-                "track": "inbound",
-                "chunk": str(self.sent_packets),
-                "timestamp": str(self.sent_packets * PACKET_MS),
-                "payload": base64.b64encode(packet).decode(),
-            }
-            await self.send({"event": "media", "media": media, "streamSid": self.stream_sid})
-            if self.pace > 0:
-                await anyio.sleep(PACKET_MS / 1000 * self.pace)
-            elif self.sent_packets % 50 == 0:
-                await anyio.lowlevel.checkpoint()
-
-    async def say(self, text: str, *, trailing_silence_ms: int = 800) -> None:
-        """Speak `text`, then stay quiet long enough for voice detection to end the turn."""
-        await self.send_audio(caller_speech(text, FORMAT, self.voice) + silence(trailing_silence_ms, FORMAT))
-
-    async def barge_in(self, text: str, *, after_ms: float = 0.0, timeout: float = 30.0) -> float:  # noqa: ASYNC109 (a simulated caller's patience)
+    async def barge_in(self, text: str, *, after_ms: float = 0.0, timeout: float = 30.0) -> float:
         """Once `after_ms` of the answer has played, stop listening and talk over it; returns how many
         ms of that answer were heard."""
         await self.ear.wait(lambda: self.ear.answer_ms >= after_ms and self.ear.answer_ms > 0, timeout)
@@ -188,53 +151,27 @@ class TwilioCaller:
         await self.say(text)
         return heard
 
-    async def wait_answer(self, count: int = 1, timeout: float = 30.0) -> bytes:  # noqa: ASYNC109 (a simulated caller's patience)
+    async def wait_answer(self, count: int = 1, timeout: float = 30.0) -> bytes:
         """The audio of the `count`-th answer heard to its end."""
         await self.ear.wait(lambda: len(self.ear.answers) >= count or self.closed.is_set(), timeout)
         if len(self.ear.answers) < count:
             raise CallRefused(f"the call ended ({self.close_code} {self.close_reason}) before answer {count}")
         return self.ear.answers[count - 1]
 
-    async def hang_up(self) -> None:
-        """Send `stop` and close the stream, as Twilio does when the caller hangs up."""
-        if self._websocket is not None and not self.closed.is_set():
-            await self.send(
-                {"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}}
-            )
-            await self._websocket.close()
-        await self.wait_closed()
-
-    async def wait_closed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (a simulated caller's patience)
-        if self._tg is None:
-            return
-        with anyio.fail_after(timeout):
-            await self.closed.wait()
-        self._tg.cancel_scope.cancel()
-        await self._tg.__aexit__(None, None, None)
-        self._tg = None
+    async def _goodbye(self) -> None:
+        """Twilio sends `stop` when the caller hangs up, then closes the stream."""
+        await self.send({"event": "stop", "stop": {"accountSid": self.account_sid, "callSid": self.call_sid}})
 
     # -- listening ----------------------------------------------------------------------------------
 
-    async def _listen(self) -> None:
-        assert self._websocket is not None
-        try:
-            async for frame in self._websocket:
-                message = json.loads(frame)
-                self.frames.append(message)
-                kind = message.get("event")
-                if kind == "media":
-                    self.ear.queue_audio(base64.b64decode(message["media"]["payload"]))
-                elif kind == "mark":
-                    self.ear.queue_mark(message["mark"]["name"])
-                elif kind == "clear":
-                    await self.ear.clear()
-        except ConnectionClosed:
-            pass
-        finally:
-            self.close_code = self._websocket.close_code
-            self.close_reason = self._websocket.close_reason or ""
-            self.closed.set()
-            self.ear.answer_done()
+    async def _on_frame(self, message: dict[str, Any]) -> None:
+        kind = message.get("event")
+        if kind == "media":
+            self.ear.queue_audio(base64.b64decode(message["media"]["payload"]))
+        elif kind == "mark":
+            self.ear.queue_mark(message["mark"]["name"])
+        elif kind == "clear":
+            await self.ear.clear()
 
     async def _ack_mark(self, name: str) -> None:
         if not self.closed.is_set():

@@ -16,9 +16,11 @@ import anyio
 import httpx
 import pytest
 
+from agentkit import Endpoint
 from agentkit.channels import Accept, IncomingCall, PhoneRoutes, Reject
 from agentkit.channels.server import AsgiServer
 from agentkit.channels.sip import CallControl, CallControlError, SipChannel, call_tools
+from agentkit.channels.sip.control import calls_url
 from agentkit.protocol import ConversationItemCreate, FunctionCallOutputItem
 from agentkit.testing import LocalRealtimeServer
 from agentkit.testing.callers import SipCaller
@@ -40,17 +42,23 @@ class Sip:
 
 
 @asynccontextmanager
-async def sip_app(tmp_path: Path, **options: Any) -> AsyncIterator[Sip]:
+async def sip_app(tmp_path: Path, *, azure: bool = False, **options: Any) -> AsyncIterator[Sip]:
     async with LocalRealtimeServer() as server:
         agent = build_agent(ShopDatabase(tmp_path / "shop.sqlite3"), speak=True, listen=True)
         options.setdefault("attach", None)  # most tests look at the webhook only
-        channel = SipChannel(agent, server.endpoint(), webhook_secret=SECRET, **options)
+        endpoint = server.endpoint()
+        if azure:  # Azure OpenAI's GA form: /openai/v1/realtime, the key in the api-key header
+            endpoint = Endpoint.azure(server.http_url, "gpt-realtime", api_key=server.api_key)
+        channel = SipChannel(agent, endpoint, webhook_secret=SECRET, **options)
         async with AsgiServer(PhoneRoutes(channel.routes())) as app:
             yield Sip(app.http_url + "/sip/webhook", server, channel)
 
 
-async def test_a_signed_incoming_call_is_accepted_with_the_agents_session(tmp_path: Path) -> None:
-    async with sip_app(tmp_path) as sip:
+@pytest.mark.parametrize("azure", [False, True], ids=["openai", "azure"])
+async def test_a_signed_incoming_call_is_accepted_with_the_agents_session(
+    tmp_path: Path, azure: bool
+) -> None:
+    async with sip_app(tmp_path, azure=azure) as sip:
         caller = SipCaller(sip.server, sip.webhook_url, SECRET)
         response = await caller.ring()
     assert response.status_code == 200
@@ -181,3 +189,11 @@ async def test_refer_and_hangup_as_app_functions_and_as_the_agents_tools(tmp_pat
             await control.hangup(second.call_id)
         assert failure.value.status == 409
         assert "local-key" not in str(failure.value)
+
+
+def test_the_calls_url_follows_the_endpoint_openai_a_base_url_or_azure() -> None:
+    assert calls_url(Endpoint.openai("sk-test")) == "https://api.openai.com/v1/realtime/calls"
+    gateway = Endpoint.openai("sk-test", base_url="https://gateway.example/v1")
+    assert calls_url(gateway) == "https://gateway.example/v1/realtime/calls"
+    azure = Endpoint.azure("https://res.openai.azure.com", "gpt-realtime", api_key="k")
+    assert calls_url(azure) == "https://res.openai.azure.com/openai/v1/realtime/calls"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 
@@ -26,11 +27,15 @@ DEFAULT_TITLE = "Voice agent"
 """The page's title as shipped; `titled_page` puts the agent's name in its place."""
 
 
-def titled_page(name: str) -> bytes:
-    """index.html with the agent's name (escaped) as its title and heading."""
+def titled_page(name: str, meta: Mapping[str, str] | None = None) -> bytes:
+    """index.html with the agent's name (escaped) as its title and heading, and the relay's settings
+    for the page as `<meta>` tags (`meta`: name -> content, both escaped)."""
     html = read_asset("index.html")[0].decode("utf-8")
     title = escape(name.strip() or DEFAULT_TITLE)
-    html = html.replace(f"<title>{DEFAULT_TITLE}</title>", f"<title>{title}</title>", 1)
+    tags = "".join(
+        f'<meta name="{escape(k)}" content="{escape(v)}" />\n    ' for k, v in (meta or {}).items()
+    )
+    html = html.replace(f"<title>{DEFAULT_TITLE}</title>", f"{tags}<title>{title}</title>", 1)
     return html.replace(f"<h1>{DEFAULT_TITLE}</h1>", f"<h1>{title}</h1>", 1).encode("utf-8")
 
 

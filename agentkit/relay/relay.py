@@ -6,6 +6,7 @@ ASGI app. Either way it answers the browser page at `/` and the client WebSocket
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -60,6 +61,11 @@ class Relay:
     `webrtc`: also take WebRTC offers at `offer_path` (checked like an upgrade; each call holds a
     connection slot), creating the call with the relay's credentials and serving it from the
     sideband under `sideband_policy` (None: the default `SidebandPolicy`; False: no enforcement).
+    `webrtc_data_channel`: whether a call may have a data channel. The service sends it every event
+    of the call (the instructions, tool schemas, arguments and outputs included) and takes any client
+    event from it; False refuses offers that carry one (400), so the browser gets audio only, and the
+    page shows no transcript or tool notices over WebRTC (`policy.tool_notices` picks whether it shows
+    them when there is a data channel).
     """
 
     def __init__(
@@ -80,6 +86,7 @@ class Relay:
         state: SharedState | None = None,
         webrtc: bool = False,
         sideband_policy: SidebandPolicy | Literal[False] | None = None,
+        webrtc_data_channel: bool = True,
     ) -> None:
         if not path.startswith("/") or path in PAGE_ROUTES or path in PROBE_PATHS:
             raise ValueError(f"the WebSocket path must start with '/' and not clash with the page: {path!r}")
@@ -116,7 +123,8 @@ class Relay:
 
             guard = None if sideband_policy is False else sideband_policy or SidebandPolicy()
             calls = WebRTCCalls(agent, calls_endpoint, policy=guard, max_calls=1_000_000)
-            self._webrtc = WebRTCMode(calls, self._admission)
+            self._webrtc = WebRTCMode(calls, self._admission, data_channel=webrtc_data_channel)
+        self.webrtc_data_channel = webrtc_data_channel
 
     @property
     def active(self) -> int:
@@ -137,8 +145,22 @@ class Relay:
         """The body and content type of a page file at `path`, or None when there is none."""
         name = PAGE_ROUTES.get(path) if self.serve_page else None
         if name == "index.html":  # titled with the agent's name, as a person expects of the tab
-            return titled_page(self.agent.name), PAGE_ASSETS[name]
+            return titled_page(self.agent.name, self.page_settings()), PAGE_ASSETS[name]
         return read_asset(name) if name is not None else None
+
+    def page_settings(self) -> dict[str, str]:
+        """What the page learns from its `<meta>` tags: where to post a WebRTC offer (absent: WebSocket
+        only), whether to open a data channel, and the tool notices it may show (absent: none)."""
+        if self.offer_path is None:
+            return {}
+        settings = {
+            "agentkit-relay-webrtc": self.offer_path.lstrip("/"),
+            "agentkit-relay-webrtc-events": "on" if self.webrtc_data_channel else "off",
+        }
+        if self.policy.tool_notices and self.webrtc_data_channel:
+            labels = {"labels": dict(self.policy.tool_labels), "default": self.policy.default_tool_label}
+            settings["agentkit-relay-tool-notices"] = json.dumps(labels)
+        return settings
 
     def probe(self, path: str) -> tuple[int, bytes] | None:
         """The status and body of `/healthz` (liveness) or `/readyz` (readiness: 503 while draining)."""

@@ -17,7 +17,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from agentkit.channels.webrtc.calls import CallAnswer
-from agentkit.channels.webrtc.sdp import SdpError
+from agentkit.channels.webrtc.sdp import SdpError, parse_offer
 from agentkit.channels.webrtc.secrets import CallRefused
 from agentkit.connection import CallError, ServiceError
 from agentkit.relay.admission import Admission, Admitted
@@ -32,6 +32,9 @@ logger = logging.getLogger("agentkit.relay")
 OFFER_PATH = "/webrtc/offer"
 MAX_OFFER_BYTES = 64 * 1024
 NOT_RUNNING = Rejection(503, "WebRTC calls are not being served right now; use the WebSocket.")
+NO_DATA_CHANNEL = (
+    b"Not a usable offer: this relay takes audio-only calls; create the offer without a data channel.\n"
+)
 BAD_GATEWAY = Rejection(502, "The model service did not take the call; try again or use the WebSocket.")
 
 
@@ -50,8 +53,10 @@ class OfferReply:
 class WebRTCMode:
     """Creates calls for offers and keeps each call's session (and its admission slot) until it ends."""
 
-    def __init__(self, calls: WebRTCCalls, admission: Admission) -> None:
+    def __init__(self, calls: WebRTCCalls, admission: Admission, *, data_channel: bool = True) -> None:
+        """`data_channel`: False refuses offers with a data channel (the browser then gets audio only)."""
         self.calls = calls
+        self._data_channel = data_channel
         self._admission = admission
         self._stack: AsyncExitStack | None = None
         self._tg: TaskGroup | None = None
@@ -81,6 +86,13 @@ class WebRTCMode:
             return OfferReply.refused(rejection)
         if len(body) > MAX_OFFER_BYTES:
             return OfferReply(413, b"The offer is too large.\n")
+        if not self._data_channel:
+            try:
+                offer = parse_offer(body.decode("utf-8", "replace"))
+            except SdpError as exc:
+                return OfferReply(400, f"Not a usable offer: {exc}.\n".encode())
+            if offer.has_data_channel:
+                return OfferReply(400, NO_DATA_CHANNEL)
         admitted = await self._admission.enter(handshake)
         if not isinstance(admitted, Admitted):
             return OfferReply.refused(admitted)

@@ -119,6 +119,11 @@ class CallMedia:
         return f"CallMedia({self._pc.connectionState}, heard_ms={self.heard_ms})"
 
     @property
+    def had_data_channel(self) -> bool:
+        """Whether the caller opened the `oai-events` data channel (the call's events went to it)."""
+        return self._channel is not None
+
+    @property
     def state(self) -> str:
         """The peer connection's state (`new`, `connecting`, `connected`, `failed`, `closed`)."""
         return str(self._pc.connectionState)

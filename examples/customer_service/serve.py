@@ -1,9 +1,13 @@
 """`--serve`: the bot behind agentkit's relay, so a browser can talk to it (the voice page at `/`),
 and on the phone: Twilio, ACS and SIP routes on the same port (see `phone.py`).
 
-The relay keeps the instructions, tools and credentials on this machine: the page sees only the
-conversation and short notices while a tool runs. Phone routes need uvicorn (the `phone` extra);
-without it the page is served alone, and the bot says so.
+The relay keeps the instructions, tools and credentials on this machine. Over its WebSocket the page
+sees only the conversation and short notices while a tool runs. The page calls over WebRTC when the
+browser can (the relay creates the call on the model service and runs its tools from the sideband;
+the audio goes straight between the browser and the model): the call's data channel then carries
+every event of the call, tool calls included, and the page shows the same notices from it (see
+docs/webrtc.md for `webrtc_data_channel=False`, audio only). Phone routes need uvicorn (the `phone`
+extra); without it the page is served alone, and the bot says so.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ async def serve(
     public_url: str | None = None,
 ) -> None:
     """Serve until cancelled (Ctrl+C); with `desk`, supervisors approve refunds on its endpoint."""
-    relay = Relay(agent, endpoint, policy=POLICY)
+    relay = Relay(agent, endpoint, policy=POLICY, webrtc=True)
     env = os.environ if environ is None else environ
     async with _server(relay, agent, endpoint, host, port, env, public_url, announce) as http_url:
         announce(f"Open {http_url} in a browser to talk to the shop assistant (Ctrl+C to stop).")
@@ -87,6 +91,10 @@ async def _server(
         return
     public = public_url or environ.get("AGENTKIT_PUBLIC_URL") or None
     routes = PhoneRoutes(phone_routes(agent, endpoint, environ, public), fallback=relay.asgi())
-    async with AsgiServer(routes, host, port, ws_max_size=relay.limits.max_frame_bytes) as server:
-        announce(f"Phone routes: {', '.join(f'{server.http_url}{path}' for path in PHONE_PATHS)}.")
-        yield server.http_url + "/"
+    await relay.start_calls()  # what lifespan startup does; this server runs none
+    try:
+        async with AsgiServer(routes, host, port, ws_max_size=relay.limits.max_frame_bytes) as server:
+            announce(f"Phone routes: {', '.join(f'{server.http_url}{path}' for path in PHONE_PATHS)}.")
+            yield server.http_url + "/"
+    finally:
+        await relay.stop_calls()

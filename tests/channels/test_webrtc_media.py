@@ -116,3 +116,32 @@ async def test_a_real_offer_aiortc_cannot_use_is_a_400_and_leaves_nothing(
         assert response.json()["error"]["code"] == "invalid_offer"
         assert reason in response.json()["error"]["message"]
         assert server.calls == {}
+
+
+async def test_a_relay_that_takes_audio_only_calls_refuses_an_offer_with_a_data_channel() -> None:
+    async with LocalRealtimeServer(hearing=None) as server:
+        signer = TicketSigner(b"m" * 32)
+        relay = Relay(
+            Agent("shop", "Help.", tools=[lookup_order]),
+            server.endpoint(),
+            webrtc=True,
+            webrtc_data_channel=False,
+            auth=signer.auth(),
+            state=SharedState.memory(),
+        )
+        async with RelayServer(relay) as relay_server:
+            caller = Caller()
+            try:
+                offer = await caller.offer()
+            finally:
+                await caller.close()
+            with anyio.fail_after(10):
+                offer_url = relay_server.http_url.rstrip("/") + "/webrtc/offer"
+                response = await post_offer(offer_url, offer, signer.issue("user-1"))
+            assert response.status_code == 400
+            assert "without a data channel" in response.text
+            assert server.calls == {}
+            assert relay.active == 0
+            page = relay.page("/")
+            assert page is not None
+            assert b'<meta name="agentkit-relay-webrtc-events" content="off" />' in page[0]

@@ -9,6 +9,11 @@
 // The relay gives each connection a resume token (an `agentkit.resume` event). When the connection
 // drops (1006), or the relay restarts (1012, it drains on deploy), the page reconnects with
 // ?resume=TOKEN and the conversation goes on, on whichever instance the load balancer picks.
+// WebRTC: when the relay takes offers (<meta name="agentkit-relay-webrtc" content="webrtc/offer">) and
+// the browser has RTCPeerConnection, the page posts its offer there (the ticket as a Bearer header)
+// and the audio goes straight between the browser and the model; the WebSocket is the fallback
+// (?transport=websocket forces it). Whether a data channel is opened, and which tool notices the
+// page shows from it, is the operator's choice, given in the meta tags the relay writes.
 // Tests read and drive `window.agentkitRelay` (state, start, stop, sendText, receive).
 
 const AUDIO_RATE = 24000;
@@ -21,6 +26,9 @@ const config = {
   path: params.get("ws") || meta("agentkit-relay-path") || "realtime",
   ticket: params.get("ticket") || meta("agentkit-relay-ticket"),
   autostart: params.get("autostart") === "1",
+  webrtcPath: params.get("transport") === "websocket" ? null : meta("agentkit-relay-webrtc"),
+  webrtcEvents: meta("agentkit-relay-webrtc-events") === "on",
+  toolNotices: JSON.parse(meta("agentkit-relay-tool-notices") || "null"),
 };
 if (params.has("ticket")) {
   // The ticket is a credential: keep it out of the address bar, history and bookmarks.
@@ -45,6 +53,10 @@ const state = {
   receivedAudioMs: 0,
   resumable: false, // the relay gave this conversation a resume token
   resumes: 0, // reconnects that continued the conversation
+  transport: null, // "webrtc" | "websocket", once connected
+  dataChannelEvents: [], // the type of every event that came over the WebRTC data channel
+  answerPeak: 0, // the loudest the model's answer has been on the WebRTC audio track, 0 to 1
+  answerLoudMs: 0, // how long it has been audible
   get transcriptText() {
     return this.transcript.map((entry) => `${entry.role}: ${entry.text}`).join("\n");
   },
@@ -108,6 +120,11 @@ function showError(message) {
 }
 
 function send(event) {
+  if (rtc.channel) {
+    if (rtc.channel.readyState !== "open") return false;
+    rtc.channel.send(JSON.stringify(event));
+    return true;
+  }
   if (!socket || socket.readyState !== WebSocket.OPEN) return false;
   socket.send(JSON.stringify(event));
   return true;
@@ -172,6 +189,142 @@ async function reconnect(withMicrophone) {
       startMicrophone(playback.context).catch((error) => showError(`Microphone unavailable (${error.message}).`));
     }
   }
+}
+
+// -- WebRTC ------------------------------------------------------------------------------------------
+
+const rtc = { pc: null, channel: null, stream: null, audio: null, meter: 0, toolCalls: new Map() };
+const NO_WEBRTC = "no-webrtc"; // the relay or this browser cannot do it: use the WebSocket instead
+
+function gathered(pc) {
+  // The offer goes in one POST (no trickle): wait for the candidates, briefly.
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((done) => {
+    const check = () => pc.iceGatheringState === "complete" && done();
+    pc.addEventListener("icegatheringstatechange", check);
+    setTimeout(done, 2000);
+  });
+}
+
+async function connectWebRTC(context) {
+  if (!config.webrtcPath || typeof RTCPeerConnection === "undefined") return NO_WEBRTC;
+  setStatus("connecting", "Connecting…");
+  const pc = new RTCPeerConnection();
+  rtc.pc = pc;
+  try {
+    rtc.stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
+    for (const track of rtc.stream.getTracks()) pc.addTrack(track, rtc.stream);
+    meterMicrophone(context, rtc.stream);
+    if (config.webrtcEvents) {
+      rtc.channel = pc.createDataChannel("oai-events");
+      rtc.channel.addEventListener("message", (message) => {
+        let event;
+        try {
+          event = JSON.parse(message.data);
+        } catch {
+          return;
+        }
+        state.dataChannelEvents.push(event.type);
+        handle(event);
+        toolNotice(event);
+      });
+    }
+    pc.addEventListener("track", (event) => hearAnswer(context, event.streams[0] || new MediaStream([event.track])));
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected") setStatus("connected", "Connected: speak any time");
+      if (pc.connectionState === "failed" || pc.connectionState === "closed") endWebRTC("Disconnected");
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const headers = { "Content-Type": "application/sdp" };
+    if (config.ticket) headers.Authorization = `Bearer ${config.ticket}`;
+    const url = new URL(config.webrtcPath, location.href);
+    const response = await fetch(url, { method: "POST", body: pc.localDescription.sdp, headers });
+    if ([404, 405, 503].includes(response.status)) {
+      closeWebRTC();
+      return NO_WEBRTC; // the relay takes no offers (now): the WebSocket says whether it takes us
+    }
+    config.ticket = null; // spent
+    if (response.status !== 201) throw new Error((await response.text()).trim() || `HTTP ${response.status}`);
+    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+    state.transport = "webrtc";
+    return true;
+  } catch (error) {
+    closeWebRTC();
+    setStatus("closed", "Not connected");
+    showError(`Could not start the call (${error.message}).`);
+    return false;
+  }
+}
+
+// The model's answer plays from an audio element; WebAudio measures it, so the page (and a test)
+// knows it is actually hearing something.
+function hearAnswer(context, stream) {
+  rtc.audio = rtc.audio || Object.assign(document.createElement("audio"), { autoplay: true });
+  rtc.audio.srcObject = stream;
+  document.body.append(rtc.audio);
+  rtc.audio.play().catch(() => {});
+  const analyser = context.createAnalyser();
+  analyser.fftSize = 1024;
+  context.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  let last = performance.now();
+  clearInterval(rtc.meter);
+  rtc.meter = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    let peak = 0;
+    for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+    const now = performance.now();
+    if (peak > 0.05) state.answerLoudMs += now - last;
+    last = now;
+    state.answerPeak = Math.max(state.answerPeak, peak);
+  }, 20);
+}
+
+function meterMicrophone(context, stream) {
+  mic.stream = stream;
+  mic.source = context.createMediaStreamSource(stream);
+  mic.analyser = context.createAnalyser();
+  mic.analyser.fftSize = 1024;
+  mic.source.connect(mic.analyser);
+  state.micActive = true;
+  state.micPeak = 0;
+  showListening();
+  measureLevel();
+}
+
+// Tool notices from the data channel's raw events, only when the operator allows them.
+function toolNotice(event) {
+  if (!config.toolNotices) return;
+  const label = (name) => config.toolNotices.labels[name] || config.toolNotices.default || name;
+  if (event.type === "response.function_call_arguments.done") {
+    const name = event.name || rtc.toolCalls.get(event.call_id) || "";
+    rtc.toolCalls.set(event.call_id, name);
+    showNotice({ call_id: event.call_id, label: label(name), phase: "started" });
+  } else if (event.type === "conversation.item.added" && event.item?.type === "function_call") {
+    rtc.toolCalls.set(event.item.call_id, event.item.name);
+  } else if (event.type === "conversation.item.added" && event.item?.type === "function_call_output") {
+    const name = rtc.toolCalls.get(event.item.call_id);
+    if (name !== undefined) showNotice({ call_id: event.item.call_id, label: label(name), phase: "finished", ok: true });
+  }
+}
+
+function closeWebRTC() {
+  clearInterval(rtc.meter);
+  rtc.channel?.close();
+  rtc.pc?.close();
+  for (const track of rtc.stream?.getTracks() || []) track.stop();
+  Object.assign(rtc, { pc: null, channel: null, stream: null, meter: 0 });
+}
+
+function endWebRTC(text) {
+  if (!rtc.pc) return;
+  closeWebRTC();
+  stopMicrophone();
+  state.transport = null;
+  setStatus("closed", text);
 }
 
 // -- microphone --------------------------------------------------------------------------------------
@@ -489,18 +642,24 @@ async function start() {
   playback.context = playback.context || new AudioContext({ latencyHint: "interactive" });
   // Not awaited: without a user gesture (autostart) browsers may keep this pending indefinitely.
   playback.context.resume().catch(() => {});
+  const overWebRTC = await connectWebRTC(playback.context);
+  if (overWebRTC !== NO_WEBRTC) return;
   const microphone = startMicrophone(playback.context).catch((error) => {
     showError(`Microphone unavailable (${error.message}); you can still type.`);
   });
   const connected = await connect();
   await microphone;
-  if (connected) setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
+  if (connected) {
+    state.transport = "websocket";
+    setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
+  }
 }
 
 function stop() {
   resume.userEnded = true;
   resume.token = null;
   state.resumable = false;
+  endWebRTC("Not connected");
   stopMicrophone();
   stopPlayback();
   if (socket) socket.close(1000, "user ended the conversation");
@@ -530,7 +689,13 @@ ui.compose.addEventListener("submit", (submit) => {
 
 window.agentkitRelay = {
   state,
-  config: { path: config.path, autostart: config.autostart },
+  config: {
+    path: config.path,
+    autostart: config.autostart,
+    webrtcPath: config.webrtcPath,
+    webrtcEvents: config.webrtcEvents,
+    toolNotices: config.toolNotices !== null,
+  },
   start,
   stop,
   sendText,

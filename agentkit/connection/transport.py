@@ -77,6 +77,10 @@ class RealtimeConnection:
         self._send_lock = anyio.Lock(fast_acquire=True)
         """Uncontended (the usual case: one writer task) it costs no trip through the event loop."""
 
+    def redact(self, text: str) -> str:
+        """`text` with this connection's keys masked (for what a service says back, before it is shown)."""
+        return redact(text, self._secrets) if self._secrets else text
+
     @property
     def dialect(self) -> Dialect:
         return self.codec.dialect

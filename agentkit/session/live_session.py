@@ -249,9 +249,10 @@ class LiveSession:
             return
         self._closing = True
         with anyio.CancelScope(shield=True):
-            self._cancel_calls("session closed")
             with anyio.move_on_after(self._close_timeout):
-                await self._idle.wait()
+                while self._running:  # a call delegated meanwhile is cancelled and answered too
+                    self._cancel_calls("session closed")
+                    await self._idle.wait()
             connection = self._connection
             if connection is not None:
                 try:
@@ -318,8 +319,9 @@ class LiveSession:
                         return connection
                     if isinstance(event, LiveErrorEvent):
                         error = event.error
+                        message = connection.redact(error.message)
                         raise HandshakeError(
-                            f"GPT-Live refused session.start: {error.code or error.type}: {error.message}",
+                            f"GPT-Live refused session.start: {error.code or error.type}: {message}",
                             url=self.endpoint.url,
                         )
             raise HandshakeError(
@@ -432,9 +434,8 @@ class LiveSession:
         elif isinstance(event, LiveDelegationCreated):
             self._handed_over(event, connection, now)
         elif isinstance(event, LiveErrorEvent):
-            detail = ErrorDetail(
-                type=event.error.type or "error", code=event.error.code, message=event.error.message
-            )
+            message = connection.redact(event.error.message)
+            detail = ErrorDetail(type=event.error.type or "error", code=event.error.code, message=message)
             self._emit(ErrorReported(time=now, error=detail, fatal=False))
             logger.warning("live session %s: service error %s: %s", self.id, detail.code, detail.message)
         elif isinstance(event, LiveSessionClosed):
@@ -483,6 +484,8 @@ class LiveSession:
             ToolCallStarted(time=now, call_id=call_id, name=name, arguments=arguments, response_id=turn.id)
         )
         scope = anyio.CancelScope()
+        if self._closing:
+            scope.cancel()  # delegated as the session closes: answered as cancelled at once
         self._running[call_id] = scope
         self._idle = anyio.Event()
         assert self._tg is not None
@@ -543,6 +546,8 @@ class LiveSession:
         turn.open_calls += 1
         turn.poke(now)
         scope = anyio.CancelScope()
+        if self._closing:
+            scope.cancel()
         self._running[delegation_id] = scope
         self._idle = anyio.Event()
         assert self._tg is not None

@@ -186,12 +186,12 @@ class Session:
         )
         self._timer = DeadlineTimer(clock)
         """Armed at the engine's `next_deadline` (re-armed whenever it moves) to call its `tick`."""
-        self._configured = anyio.Event()
+        self._configured = False
         """Set by the first `session.updated` (an attached session is open once it arrives)."""
         self._refusal: ErrorDetail | None = None
         """An error the service sent before confirming the first `session.update`."""
-        self._attach_settled = anyio.Event()
-        """Configured, refused or ended: what an attaching `__aenter__` waits for."""
+        self._attach_settled = anyio.Event() if call_id is not None else None
+        """Attached sessions: configured, refused or ended: what `__aenter__` waits for."""
         self._outbox = Outbox()
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
@@ -211,7 +211,9 @@ class Session:
         self._connection_scope = anyio.CancelScope()
         """Holds the reader, the writer and reconnects; cancelled on close only when they do not end
         by themselves (while reconnecting, or a close that hangs): never the caller's scope."""
-        self._connection_done = anyio.Event()
+        self._connection_running = False
+        self._connection_done: anyio.Event | None = None
+        """Created only when `aclose` has to wait for the connection task to end."""
         self._fatal: ErrorDetail | None = None
         self._entered = False
         self._connecting_since: float | None = None
@@ -311,16 +313,6 @@ class Session:
         connection, first = await self._open()
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._runner = ToolRunner(
-            self._tg,
-            tools=lambda: self.tools,
-            limiter=anyio.CapacityLimiter(self.agent.max_concurrent_tools),
-            default_timeout=self.agent.tool_timeout,
-            observer=self._observer,
-            context=self._tool_context,
-            on_finished=self._tool_finished,
-            precheck=self._guards.precheck,
-        )
         if self.agent.approver is not None:
             self._approver = ApproverRunner(self._tg, self.agent.approver, self._decided)
         now = self._clock()
@@ -330,6 +322,7 @@ class Session:
         if first is not None:
             self._receive(first, now)
         self._apply(self._engine.connected(now), now)
+        self._connection_running = True
         self._tg.start_soon(self._run_connection, connection, name=f"session {self.id} connection")
         if self._sideband is not None:
             await self._await_attached()
@@ -338,9 +331,10 @@ class Session:
     async def _await_attached(self) -> None:
         """An attached call sends no `session.created`: the session is open once `session.updated`
         confirms our `session.update`; an error first, a close or silence fails the connect."""
+        assert self._attach_settled is not None
         with anyio.move_on_after(self._handshake_timeout):
             await self._attach_settled.wait()
-        if self._configured.is_set():
+        if self._configured:
             return
         reason = (
             f"the service refused the session.update: {self._refusal.code or self._refusal.type}: "
@@ -394,8 +388,10 @@ class Session:
                 # cancelled, so no exception, traceback and frames are left for the cyclic GC.
                 with anyio.move_on_after(self._close_timeout):
                     await connection.close()
-                with anyio.move_on_after(self._close_timeout):
-                    await self._connection_done.wait()
+                if self._connection_running:
+                    self._connection_done = anyio.Event()
+                    with anyio.move_on_after(self._close_timeout):
+                        await self._connection_done.wait()
             self._connection_scope.cancel()  # still reconnecting, or a close that hung
             self._end(None)
             self._notify(self._observer.session_closed, self._clock())
@@ -600,13 +596,28 @@ class Session:
             elif type(action) is Emit:
                 self._emit(action.event)
             elif type(action) is StartCall:
-                assert self._runner is not None
-                self._runner.start(action, now)
+                (self._runner or self._start_runner()).start(action, now)
             elif type(action) is CancelCall and self._runner is not None:
                 self._runner.cancel(action.call_id, action.reason)
         deadline = self._engine.next_deadline
         if deadline != self._timer.deadline:
             self._timer.arm(deadline, self._deadline_passed)
+
+    def _start_runner(self) -> ToolRunner:
+        """The tool runner, made at the first call (many sessions never call a tool, and an idle
+        one should hold as little as it can)."""
+        assert self._tg is not None
+        self._runner = ToolRunner(
+            self._tg,
+            tools=lambda: self.tools,
+            limiter=anyio.CapacityLimiter(self.agent.max_concurrent_tools),
+            default_timeout=self.agent.tool_timeout,
+            observer=self._observer,
+            context=self._tool_context,
+            on_finished=self._tool_finished,
+            precheck=self._guards.precheck,
+        )
+        return self._runner
 
     def _deadline_passed(self) -> None:
         """The engine's deadline came (on the event loop, outside any task): give up what waited."""
@@ -654,14 +665,14 @@ class Session:
 
     def _note_attach(self, event: ServerEvent) -> None:
         """An attaching session is open at the first `session.updated`, refused at an error before it."""
-        if self._configured.is_set():
+        if self._configured:
             return
         if isinstance(event, SessionUpdated):
-            if self._sideband is not None:
+            self._configured = True
+            if self._attach_settled is not None:
                 self.attached_session = event.session
-            self._configured.set()
-            self._attach_settled.set()
-        elif isinstance(event, ErrorEvent) and self._sideband is not None:
+                self._attach_settled.set()
+        elif isinstance(event, ErrorEvent) and self._attach_settled is not None:
             self._refusal = event.error
             self._attach_settled.set()
 
@@ -746,7 +757,9 @@ class Session:
                 await self._supervise(connection)
         finally:
             self._timer.cancel()
-            self._connection_done.set()
+            self._connection_running = False
+            if self._connection_done is not None:
+                self._connection_done.set()
 
     async def _supervise(self, connection: RealtimeConnection) -> None:
         while True:
@@ -777,20 +790,17 @@ class Session:
     async def _serve(self, connection: RealtimeConnection) -> _Lost:
         """Read and write on one connection until it ends (or a fatal error says it must)."""
         lost = _Lost()
-        self._outbox.start()
+        self._outbox.attach(connection.send)  # a writer runs only while frames wait (outbox.py)
         try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(self._write_loop, connection)
-                try:
-                    await self._read_loop(connection)
-                    lost.error_code = self._fatal.code if self._fatal is not None else None
-                except ConnectionClosed as exc:
-                    lost.error = exc.with_traceback(None)  # its frames would hold `lost`: a cycle
-                self._outbox.stop()  # the writer returns by itself
-                await self._close_connection(connection)
-                tg.cancel_scope.deadline = anyio.current_time() + self._close_timeout  # a send that hangs
+            await self._read_loop(connection)
+            lost.error_code = self._fatal.code if self._fatal is not None else None
+        except ConnectionClosed as exc:
+            lost.error = exc.with_traceback(None)  # its frames would hold `lost`: a cycle
         finally:
-            await self._close_connection(connection)
+            writer = self._outbox.detach()  # it stops after the send in flight
+            await self._close_connection(connection)  # which then fails fast if it hangs
+            if writer is not None:
+                await self._outbox.finish(writer, self._close_timeout)
         return lost
 
     async def _close_connection(self, connection: RealtimeConnection) -> None:
@@ -800,17 +810,8 @@ class Session:
     async def _read_loop(self, connection: RealtimeConnection) -> None:
         self._fatal = None
         while self._fatal is None:
-            event = await connection.recv()
-            self._receive(event, self._clock())
-
-    async def _write_loop(self, connection: RealtimeConnection) -> None:
-        outbox = self._outbox
-        while (event := await outbox.next()) is not None:
-            try:
-                await connection.send(event)
-            except ConnectionClosed:
-                return  # the reader sees the close too, and reports it
-            outbox.sent()
+            # No local name for the event: it would keep the last one alive while idle.
+            self._receive(await connection.recv(), self._clock())
 
     async def _reconnect(self, lost: _Lost) -> RealtimeConnection | None:
         policy = self.agent.reconnect
@@ -873,7 +874,8 @@ class Session:
         self._outbox.clear()  # nothing more is written; wakes a `send_audio` held by back-pressure
         while self._turn_waiters:
             self._turn_waiters.popleft().done.set()
-        self._attach_settled.set()
+        if self._attach_settled is not None:
+            self._attach_settled.set()
         self._events.end(self._failure)
         self._server_events.end(self._failure)
 

@@ -8,6 +8,7 @@ a change that brings such a cycle back fails here rather than in a benchmark nob
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 from collections.abc import Iterator
@@ -142,3 +143,27 @@ def _frames_of(error: BaseException) -> list[Any]:
 def _is_server_side(obj: Any) -> bool:
     module = type(obj).__module__
     return module.startswith(("agentkit.testing", "websockets.asyncio.server", "websockets.server"))
+
+
+async def test_an_idle_session_runs_one_task_of_its_own() -> None:
+    """Every live session is walked by each full collection: an idle one holds its reader and
+    nothing more (a writer runs only while frames wait; the tool runner comes with the first call)."""
+    async with LocalRealtimeServer(model=_ToolEveryTurn()) as server:
+        endpoint = Endpoint.custom(server.url(Dialect.GA), api_key=server.api_key)
+        agent = Agent("garbage", tools=[lookup], output_modalities=["text"])
+        with anyio.fail_after(20):
+            async with agent.connect(endpoint) as session:
+                await session.send_text("Hello.", respond=False)
+                await session._outbox.drained()
+                await anyio.wait_all_tasks_blocked()
+                names = sorted(
+                    task.get_name() for task in asyncio.all_tasks() if "session" in task.get_name()
+                )
+                writers = [
+                    task for task in asyncio.all_tasks() if task.get_name() == "agentkit outbox writer"
+                ]
+                assert session._runner is None
+                await session.ask("Look it up.", timeout=10)
+                assert session._runner is not None
+    assert names == [f"session {session.id} connection"]
+    assert writers == []

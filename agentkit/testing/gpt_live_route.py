@@ -60,6 +60,12 @@ class LiveServerConnection:
                 pass
             tg.cancel_scope.cancel()
 
+    async def end(self, reason: str = "expired") -> None:
+        """The service ends the session itself (`session.closed` with `reason`, then a normal close)."""
+        self.service.closed = True
+        await self._send([self.service.closing(reason)])
+        await self.websocket.close(1000, "session closed")
+
     async def drop(self) -> None:
         """Lose the connection without a close frame (a network drop), for reconnect tests."""
         self.websocket.transport.abort()

@@ -86,6 +86,10 @@ class LocalGptLive:
             event["client_event_id"] = client_event_id
         return event
 
+    def closing(self, reason: str) -> dict[str, Any]:
+        """`session.closed`: why the session ended (`close_requested`, `expired`, `remote_hangup`, ...)."""
+        return self._event("session.closed", reason=reason, usage={"seconds": 0})
+
     def receive(self, frame: str | bytes) -> list[dict[str, Any]]:
         try:
             data = json.loads(frame)
@@ -102,7 +106,7 @@ class LocalGptLive:
             return [self.error("unknown_event", f"Unknown event type `{kind}`.", client_id)]
         if kind == "session.close":
             self.closed = True
-            return [self._event("session.closed", reason="close_requested", usage={"seconds": 0})]
+            return [self.closing("close_requested")]
         if kind == "response.item.create":
             if self.client_mode:
                 return [

@@ -296,3 +296,31 @@ async def test_a_delegation_running_at_close_is_answered_silently_before_the_clo
     assert (channel, "session closed" in content) == ("thinking", True)
     kinds = [frame["type"] for frame in connection.received]
     assert kinds.index("session.thinking.append") < kinds.index("session.close")
+
+
+async def test_an_expired_service_session_is_continued_in_a_new_one(server: LocalRealtimeServer) -> None:
+    agent = Agent("shop", tools=[lookup_order], reconnect=ReconnectPolicy(initial_delay=0.01))
+    async with _session(agent, server) as session, session.events() as events:
+        await session.send_audio(spoken("Please look up order A-1001"))
+        await _turn(events)
+        await server.live_connections[0].end("expired")
+        with anyio.fail_after(10):
+            async for event in events:
+                if isinstance(event, Reconnected):
+                    break
+    assert len(server.live_connections) == 2
+    assert server.live_connections[1].received[0]["session"]["input"][0]["role"] == "user"
+
+
+async def test_a_service_hang_up_ends_the_session_with_its_reason(server: LocalRealtimeServer) -> None:
+    from agentkit.session import SessionClosed
+
+    async with _session(Agent("shop"), server) as session:
+        events = session.events()
+        await server.live_connections[0].end("remote_hangup")
+        with anyio.fail_after(10), pytest.raises(SessionClosed, match="remote_hangup"):
+            async for _ in events:
+                pass
+        assert session.closed
+        assert isinstance(session.failure, SessionClosed)
+    assert len(server.live_connections) == 1

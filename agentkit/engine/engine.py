@@ -174,6 +174,12 @@ def _remember(ids: dict[str, None], key: str) -> None:
         del ids[next(iter(ids))]
 
 
+def _service_names_outputs(call_id: str) -> str | None:
+    """No item id of our own for a call's output: the service picks one (one function for all
+    engines, rather than a lambda per engine)."""
+    return None
+
+
 def default_policy(name: str) -> CallPolicy:
     return CallPolicy()
 
@@ -277,7 +283,7 @@ class TurnEngine:
             raise ValueError(f"create_timeout must be positive (or None), got {create_timeout!r}")
         self._create_timeout = create_timeout
         self._attached = attached
-        self._output_item_id = output_item_id or (lambda call_id: None)
+        self._output_item_id = output_item_id or _service_names_outputs
         self._audio_playing: str | None = None
         """Attached calls: the response whose audio the caller is hearing now (`output_audio_buffer.*`)."""
         self._config = session if session is not None else SessionConfig()

@@ -196,17 +196,24 @@ class Session:
         self._events: Broadcast[AppEvent] = Broadcast()
         self._server_events: Broadcast[ServerEvent] = Broadcast()
         self._turn_waiters: deque[_TurnWaiter] = deque()
-        self._ask_lock = anyio.Lock(fast_acquire=True)
+        self._ask_lock: anyio.Lock | None = None
+        """Made by the first `ask` (a relay's sessions never ask)."""
         self._tg: TaskGroup | None = None
         self._runner: ToolRunner | None = None
         self._approver: ApproverRunner | None = None
-        self._guards = SessionGuards(
-            list(agent.output_guardrails),
-            list(agent.tool_input_guardrails),
-            list(agent.tool_output_guardrails),
-            self._emit,
-            clock,
+        guarded = agent.output_guardrails or agent.tool_input_guardrails or agent.tool_output_guardrails
+        self._guards = (
+            SessionGuards(
+                list(agent.output_guardrails),
+                list(agent.tool_input_guardrails),
+                list(agent.tool_output_guardrails),
+                self._emit,
+                clock,
+            )
+            if guarded
+            else None
         )
+        """None for an agent without guardrails: nothing to hold, and each event goes straight on."""
         self._connection: RealtimeConnection | None = None
         self._connection_scope = anyio.CancelScope()
         """Holds the reader, the writer and reconnects; cancelled on close only when they do not end
@@ -364,7 +371,8 @@ class Session:
         finally:
             self._runner = None  # it refers back to this session: a closed one is freed without the GC
             self._approver = None  # likewise
-            self._guards.release()
+            if self._guards is not None:
+                self._guards.release()
 
     async def aclose(self) -> None:
         """End the session: running calls are cancelled and answered, then the connection closes."""
@@ -524,6 +532,8 @@ class Session:
         Raises `TimeoutError` when the turn takes longer than `timeout` seconds, and `SessionClosed`
         when the session ends first. Concurrent `ask`s take turns.
         """
+        if self._ask_lock is None:
+            self._ask_lock = anyio.Lock(fast_acquire=True)
         async with self._ask_lock:
             self._command(lambda now: self._engine.send_text(text, now))
             waiter = _TurnWaiter()
@@ -615,7 +625,7 @@ class Session:
             observer=self._observer,
             context=self._tool_context,
             on_finished=self._tool_finished,
-            precheck=self._guards.precheck,
+            precheck=self._guards.precheck if self._guards is not None else None,
         )
         return self._runner
 
@@ -647,6 +657,9 @@ class Session:
         self._events.publish(event)
 
     def _receive(self, event: ServerEvent, now: float) -> None:
+        if self._guards is None:
+            self._show(event, now)
+            return
         released, stop = self._guards.screen(event, now)
         if stop is not None:
             actions = self._engine.stop_output(
@@ -654,14 +667,18 @@ class Session:
             )
             self._apply(actions, now)
         for shown in released:
-            self._server_events.publish(shown)
-            if isinstance(shown, ProtocolError):
-                logger.warning("session %s: unreadable frame skipped: %s", self.id, shown.message)
-                continue
-            if isinstance(shown, SessionCreated) and shown.session.id:
-                self.server_session_id = shown.session.id
-            self._note_attach(shown)
-            self._apply(self._engine.receive(shown, now), now)
+            self._show(shown, now)
+
+    def _show(self, shown: ServerEvent, now: float) -> None:
+        """One server event, as screened: to the relay's subscribers, then to the engine."""
+        self._server_events.publish(shown)
+        if isinstance(shown, ProtocolError):
+            logger.warning("session %s: unreadable frame skipped: %s", self.id, shown.message)
+            return
+        if isinstance(shown, SessionCreated) and shown.session.id:
+            self.server_session_id = shown.session.id
+        self._note_attach(shown)
+        self._apply(self._engine.receive(shown, now), now)
 
     def _note_attach(self, event: ServerEvent) -> None:
         """An attaching session is open at the first `session.updated`, refused at an error before it."""
@@ -689,7 +706,8 @@ class Session:
             logger.info("session %s: the approver's decision came too late: %s", self.id, exc)
 
     def _tool_finished(self, outcome: ToolOutcome) -> None:
-        outcome = self._guards.screen_outcome(outcome)
+        if self._guards is not None:
+            outcome = self._guards.screen_outcome(outcome)
         now = self._clock()
         self._apply(
             self._engine.call_finished(outcome.call_id, outcome.output, status=outcome.status, now=now), now

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
@@ -68,6 +68,9 @@ class CallWire:
         self.played: list[ResponseAudioDelta] = []
         self.listeners: list[Callable[[ResponseAudioDelta], None]] = []
         """Told of each played delta as it goes out (a real WebRTC call's outgoing audio track)."""
+        self.played_out: Callable[[], Awaitable[None]] | None = None
+        """Real media: waits until the track has played what it was given (the session then says
+        `output_audio_buffer.stopped`); None: audio counts as heard once sent."""
         self.ended = anyio.Event()
 
     async def push(self, frame: Frame) -> None:

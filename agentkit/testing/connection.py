@@ -13,7 +13,7 @@ import binascii
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -301,12 +301,24 @@ class ServerConnection:
             self.timeline.append((time.perf_counter(), "sent", body["type"]))
         self.sent.append(event)
         if self.on_call and isinstance(event, ResponseDone) and event.response.id == self._playing:
+            played_out = getattr(self._ws, "played_out", None)
+            if played_out is not None and event.response.status == "completed" and self._tg is not None:
+                # Real media plays in real time: the caller is still hearing it until the track drains.
+                self._tg.start_soon(self._stop_when_played, event.response.id, played_out)
+                return True
             self._playing = None
             stopped = (
                 OutputAudioBufferStopped if event.response.status == "completed" else OutputAudioBufferCleared
             )
             await self.send(stopped(event_id=event_id(), response_id=event.response.id))
         return True
+
+    async def _stop_when_played(self, response_id: str, played_out: Callable[[], Awaitable[None]]) -> None:
+        """`output_audio_buffer.stopped` once the media track has played the answer (unless cleared)."""
+        await played_out()
+        if self._playing == response_id:
+            self._playing = None
+            await self.send(OutputAudioBufferStopped(event_id=event_id(), response_id=response_id))
 
     async def _play(self, event: ResponseAudioDelta) -> bool:
         """A call's audio: played to the caller as media, announced by `output_audio_buffer.started`."""

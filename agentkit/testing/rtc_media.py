@@ -63,15 +63,28 @@ class AnswerTrack(MediaStreamTrack):
         self._pending = bytearray()
         self._started: float | None = None
         self._pts = 0
+        self._empty = asyncio.Event()
+        self._empty.set()
         self.sent_audio_ms = 0
         """How much answer audio (not silence) went out."""
 
     def feed(self, pcm16: bytes) -> None:
-        self._pending.extend(pcm16)
+        if pcm16:
+            self._pending.extend(pcm16)
+            self._empty.clear()
 
     def clear(self) -> None:
         """Barge-in: the audio the caller has not heard yet is dropped."""
         self._pending.clear()
+        self._empty.set()
+
+    async def played_out(self) -> None:
+        """Until everything fed so far has gone out (or was cleared, or the track stopped)."""
+        await self._empty.wait()
+
+    def stop(self) -> None:
+        super().stop()
+        self._empty.set()
 
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
@@ -84,6 +97,8 @@ class AnswerTrack(MediaStreamTrack):
             await asyncio.sleep(due - now)
         chunk = bytes(self._pending[:_FRAME_BYTES])
         del self._pending[:_FRAME_BYTES]
+        if not self._pending:
+            self._empty.set()
         if chunk:
             self.sent_audio_ms += len(chunk) // (2 * RATE // 1000)
         frame = AudioFrame(format="s16", layout="mono", samples=FRAME_SAMPLES)
@@ -154,6 +169,7 @@ class CallMedia:
         self._call = call
         call.wire.parties.append(self)
         call.wire.listeners.append(self._play)
+        call.wire.played_out = self.track.played_out
         for track in self._incoming:
             self._spawn(self._hear(track, call), "hear")
         self._spawn(self._forward(call), "data channel")
@@ -164,11 +180,13 @@ class CallMedia:
             return
         self._closed = True
         self.track.stop()
-        for task in list(self._tasks):
+        # Not the task closing it (the caller hanging up ends the call from one of these tasks).
+        others = [task for task in self._tasks if task is not asyncio.current_task()]
+        for task in others:
             task.cancel()
         await self._pc.close()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=2)
+        if others:
+            await asyncio.wait(others, timeout=2)
 
     # -- a party of the call ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from agentkit import Agent, tool
 from agentkit.relay import Relay, RelayServer
 from agentkit.relay.auth import TicketSigner
 from agentkit.state import SharedState
-from agentkit.testing import LocalRealtimeServer
+from agentkit.testing import LocalRealtimeServer, Say, ScriptedModel
 from agentkit.testing.hearing import SphinxRecogniser
 from agentkit.testing.speech import espeak_speech, silence
 from tests.reliability.leaks import no_leaks
@@ -145,3 +145,58 @@ async def test_a_relay_that_takes_audio_only_calls_refuses_an_offer_with_a_data_
             page = relay.page("/")
             assert page is not None
             assert b'<meta name="agentkit-relay-webrtc-events" content="off" />' in page[0]
+
+
+async def test_the_caller_hanging_up_ends_the_call_and_its_media() -> None:
+    async with LocalRealtimeServer(hearing=None) as server:
+        caller = Caller()
+        try:
+            async with httpx.AsyncClient() as client:
+                response = await client.post(
+                    f"{server.http_url}/v1/realtime/calls",
+                    content=await caller.offer(),
+                    headers={"Content-Type": "application/sdp", "Authorization": "Bearer local-key"},
+                )
+            assert response.status_code == 201, response.text
+            await caller.accept(response.text)
+            with anyio.fail_after(10):
+                await caller.wait(lambda: "session.created" in caller.types())
+        finally:
+            await caller.close()
+        [call] = server.calls.values()
+        assert call.media is not None
+        with anyio.fail_after(10):
+            await call.wire.ended.wait()
+        assert call.media.state == "closed"
+
+
+async def test_speaking_over_the_answer_stops_its_audio_on_the_track() -> None:
+    long_answer = "Let me tell you all about our shop, its history, its opening hours and every product. " * 3
+    model = ScriptedModel([[Say(long_answer)], [Say("Sure.")]])
+    hello = espeak_speech("Hello there, can you help me?")
+    assert hello is not None
+    async with LocalRealtimeServer(model=model, hearing=None) as server:
+        caller = Caller()
+        try:
+            async with httpx.AsyncClient() as client:
+                response = await client.post(
+                    f"{server.http_url}/v1/realtime/calls",
+                    content=await caller.offer(),
+                    headers={"Content-Type": "application/sdp", "Authorization": "Bearer local-key"},
+                )
+            await caller.accept(response.text)
+            with anyio.fail_after(20):
+                await caller.wait(lambda: "session.created" in caller.types())
+                caller.microphone.say(silence(300) + hello + silence(800))
+                await caller.wait(lambda: caller.loud_ms >= 500)  # the long answer is playing
+                assert "output_audio_buffer.stopped" not in caller.types(), "still playing: not stopped"
+                caller.microphone.say(hello + silence(800))
+                await caller.wait(lambda: "output_audio_buffer.cleared" in caller.types())
+                loud_at_clear = caller.loud_ms
+                await caller.wait(lambda: caller.types().count("input_audio_buffer.speech_stopped") >= 2)
+                loud_after = caller.loud_ms
+        finally:
+            await caller.close()
+    assert loud_after - loud_at_clear < 250, "the rest of the answer was dropped, not played"
+    [first] = [e for e in caller.events if e["type"] == "response.done"][:1]
+    assert first["response"]["status"] == "completed"

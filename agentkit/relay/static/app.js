@@ -142,6 +142,7 @@ function connect() {
       return;
     }
     socket.addEventListener("open", () => {
+      state.transport = "websocket";
       setStatus("connected", "Connected");
       resolve(true);
     });
@@ -248,8 +249,8 @@ async function connectWebRTC(context) {
     }
     config.ticket = null; // spent
     if (response.status !== 201) throw new Error((await response.text()).trim() || `HTTP ${response.status}`);
-    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
     state.transport = "webrtc";
+    await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
     return true;
   } catch (error) {
     closeWebRTC();
@@ -649,10 +650,7 @@ async function start() {
   });
   const connected = await connect();
   await microphone;
-  if (connected) {
-    state.transport = "websocket";
-    setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
-  }
+  if (connected) setStatus("connected", state.micActive ? "Connected: speak any time" : "Connected");
 }
 
 function stop() {

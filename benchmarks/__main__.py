@@ -51,6 +51,8 @@ class Sizes:
     """Sessions opened and closed one after another, for the cost of one."""
     gc_freeze: bool = False
     """Each crowd process calls `gc.freeze()` after its warm-up (the advice for servers)."""
+    gc_threshold: tuple[int, ...] = ()
+    """Each crowd process calls `gc.set_threshold(*gc_threshold)` after its warm-up (when given)."""
 
 
 FULL = Sizes(reps=5, turns=5, deltas=20_000, sessions=(200, 1000), limit=120.0)
@@ -257,6 +259,7 @@ async def _crowd(
         "servers": [{"url": s.url, "api_key": s.api_key} for s in servers],
         "open_close": sizes.open_closes,
         "gc_freeze": sizes.gc_freeze,
+        "gc_threshold": list(sizes.gc_threshold),
         "cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
     }
     done = await anyio.run_process(argv, input=(json.dumps(setup) + "\n").encode(), check=False)
@@ -341,6 +344,7 @@ async def run(
             "servers": sizes.servers,
             "pinned": server_cpus is not None,
             "gc_freeze": sizes.gc_freeze,
+            "gc_threshold": list(sizes.gc_threshold),
         },
         "scenarios": results,
         "failures": bench.failures,
@@ -361,6 +365,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--gc-freeze", action="store_true", help="crowds call gc.freeze() after warm-up (advice for servers)"
     )
     parser.add_argument(
+        "--gc-threshold",
+        nargs=3,
+        type=int,
+        metavar=("T0", "T1", "T2"),
+        help="crowds call gc.set_threshold(T0, T1, T2) after warm-up (see docs/performance.md)",
+    )
+    parser.add_argument(
         "--pin", action="store_true", help="servers on the first CPU, the clients on the others (Linux)"
     )
     args = parser.parse_args(argv)
@@ -372,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         servers=max(1, args.servers),
         crowd_reps=max(1, args.crowd_reps),
         gc_freeze=args.gc_freeze,
+        gc_threshold=tuple(args.gc_threshold or ()),
     )
     if FLOOR not in args.clients:
         parser.error(f"the ratios are to {FLOOR}: include it in --clients")

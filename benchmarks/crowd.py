@@ -3,9 +3,9 @@
 `python -m benchmarks.crowd CLIENT SESSIONS` reads one JSON line on stdin (never in argv, it holds
 the API keys): `{"servers": [{"url": ..., "api_key": ...}, ...], "open_close": K, "cpus": [...]}`
 (`cpus`: where to run, optional; `"gc_freeze": true` calls `gc.freeze()` after the warm-up, as a
-server would after start-up). Sessions are spread
-over the servers in turn. After one warm-up session (imports and first-use caches are not per
-session), three phases, each measured on its own:
+server would after start-up; `"gc_threshold": [t0, t1, t2]` calls `gc.set_threshold` then).
+Sessions are spread over the servers in turn. After one warm-up session (imports and first-use
+caches are not per session), three phases, each measured on its own:
 
 1. open/close: K sessions opened and closed one after another: CPU per session (µs).
 2. idle: SESSIONS sessions opened at once and held idle: resident memory per idle session.
@@ -127,7 +127,12 @@ async def crowd(client: Client, servers: list[dict[str, str]], count: int) -> di
 
 
 async def run(
-    client: Client, servers: list[dict[str, str]], count: int, open_closes: int, freeze: bool = False
+    client: Client,
+    servers: list[dict[str, str]],
+    count: int,
+    open_closes: int,
+    freeze: bool = False,
+    threshold: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     first = servers[0]
     await client.tool_turns(first["url"], first["api_key"], 1, 0.0)  # warm-up
@@ -135,6 +140,8 @@ async def run(
     if freeze:
         gc.collect()
         gc.freeze()  # what is loaded by now lives for good: no collection looks at it again
+    if threshold:
+        gc.set_threshold(*threshold)  # fewer young collections, so fewer chances of a full one
     per_open_close = await open_close(client, servers, open_closes)
     idle_bytes = await idle(client, servers, count)
     figures = await crowd(client, servers, count)
@@ -149,7 +156,8 @@ def main() -> None:
         pin(set(setup["cpus"]))
     raise_fd_limit(2 * count + 256)
     open_closes, freeze = int(setup.get("open_close", 50)), bool(setup.get("gc_freeze"))
-    print(json.dumps(anyio.run(run, client, setup["servers"], count, open_closes, freeze)))
+    threshold = tuple(int(t) for t in setup.get("gc_threshold") or ())
+    print(json.dumps(anyio.run(run, client, setup["servers"], count, open_closes, freeze, threshold)))
 
 
 if __name__ == "__main__":

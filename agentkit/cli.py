@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "agentkit.tracing.cli",
     "agentkit.console.cli",
     "agentkit.relay.cli",
+    "agentkit.queue.cli",
 )
 """Modules with a `register(subparsers) -> None` function; each adds its own subcommands."""
 

@@ -98,6 +98,9 @@ class ClientBridge:
         try:
             session = self._open_session()
             if keeper is not None:
+                if keeper.waiting:  # queued calls outlived their instance: their results come first
+                    await self._send_resume_notice()
+                    await keeper.collect()
                 keeper.restore(session)
             upstream = session.server_events(limits.max_pending_events)
             app_events = session.events()

@@ -33,6 +33,7 @@ from agentkit.relay.resume import RESUME_QUERY, Conversations
 from agentkit.relay.webrtc import OFFER_PATH, OfferReply, WebRTCMode
 from agentkit.session import Session
 from agentkit.state import SharedState
+from agentkit.tools.queue import queued_tools
 
 if TYPE_CHECKING:
     from agentkit.channels.webrtc import SidebandPolicy, WebRTCCalls
@@ -107,7 +108,9 @@ class Relay:
         self._admission = Admission(self.limits, self.state, client_key)
         resume = self.limits.resume_seconds
         self._conversations = (
-            Conversations(self.state.snapshots, agent.name, resume) if resume is not None else None
+            Conversations(self.state.snapshots, agent.name, resume, queued_tools([agent]))
+            if resume is not None
+            else None
         )
         self._clock = clock
         self.lifecycle = Lifecycle(agent.name)

@@ -9,7 +9,9 @@ conversation goes on in one place only, and a leaked token that was used is wort
 
 A call that was still running when its instance died has no output in the snapshot. It is answered
 once, when the conversation resumes, as interrupted (`INTERRUPTED_REASON`, which the model can tell
-the user), and never run again; the model is then asked to respond, as it would have been.
+the user), and never run again; the model is then asked to respond, as it would have been. A call of
+a queued tool (`@tool(queue=...)`) ran as a job that outlived the instance: the resumed conversation
+waits for that job's outcome (`ToolQueue.recover`) and is given it as the call's one output.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import anyio
@@ -26,6 +29,7 @@ from agentkit.engine.calls import cancelled_output
 from agentkit.protocol import ResponseCreate, ServerEvent
 from agentkit.session import EventsDropped, EventStream, Session, SessionClosed
 from agentkit.state import SnapshotStore, StateUnavailable
+from agentkit.tools import Tool
 
 logger = logging.getLogger("agentkit.relay")
 
@@ -55,10 +59,18 @@ class ResumeToken(ServerEvent):
 class Conversations:
     """The snapshots of one relay's conversations (one agent), by resume token."""
 
-    def __init__(self, store: SnapshotStore, agent_name: str, ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        store: SnapshotStore,
+        agent_name: str,
+        ttl_seconds: float,
+        queued: Mapping[str, Tool] | None = None,
+    ) -> None:
+        """`queued`: the agent's queued tools by name, whose calls outlive an instance."""
         self.store = store
         self.agent_name = agent_name
         self.ttl_seconds = ttl_seconds
+        self.queued: Mapping[str, Tool] = queued or {}
 
     async def resumable(self, token: str | None) -> bool:
         """Whether `token` names a conversation that can be resumed now (it proves the client)."""
@@ -109,7 +121,15 @@ class Keeper:
         self._conversations = conversations
         self.token = token
         self.resumed = entries is not None
-        self.entries, self.interrupted = answer_unfinished(entries or [])
+        self._queued = {
+            entry["call_id"]: tool
+            for entry in entries or []
+            if isinstance(entry, dict)
+            and isinstance(entry.get("call_id"), str)
+            and entry.get("output") is None
+            and (tool := conversations.queued.get(str(entry.get("name")))) is not None
+        }
+        self.entries, self.interrupted = answer_unfinished(entries or [], keep=self._queued)
         self.displaced = False
         """The conversation was resumed on another connection: this one must end."""
 
@@ -117,6 +137,39 @@ class Keeper:
         return ResumeToken(
             token=self.token, ttl_seconds=self._conversations.ttl_seconds, resumed=self.resumed
         )
+
+    @property
+    def waiting(self) -> bool:
+        """Calls of queued tools are still to be answered (`collect`) before the session opens."""
+        return bool(self._queued)
+
+    async def collect(self) -> None:
+        """Answer each queued call from its job (waiting for a job still running), once.
+
+        The conversation is saved under this connection's token first, so that it stays resumable
+        if this instance dies while it waits."""
+        if not self._queued:
+            return
+        try:
+            await self._conversations.save(self.token, self.entries)
+        except StateUnavailable as exc:
+            logger.warning("relay: the conversation could not be saved for resuming: %s", exc)
+        outputs: dict[str, str] = {}
+
+        async def recover(call_id: str, tool: Tool, arguments: str) -> None:
+            assert tool.queue is not None
+            outputs[call_id] = (await tool.queue.recover(tool, call_id, arguments)).output
+
+        async with anyio.create_task_group() as tg:
+            for entry in self.entries:
+                tool = self._queued.get(entry.get("call_id", ""))
+                if tool is not None:
+                    tg.start_soon(recover, entry["call_id"], tool, str(entry.get("arguments", "")))
+        self.entries = [
+            {**entry, "output": outputs[entry["call_id"]]} if entry.get("call_id") in outputs else entry
+            for entry in self.entries
+        ]
+        self._queued = {}
 
     def restore(self, session: Session) -> None:
         """Give a new (unopened) session the conversation this connection continues."""
@@ -162,12 +215,20 @@ class Keeper:
             await self.save(session)
 
 
-def answer_unfinished(entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The entries with every call that has no output answered as interrupted, and how many were."""
+def answer_unfinished(
+    entries: list[dict[str, Any]], keep: Mapping[str, object] = {}
+) -> tuple[list[dict[str, Any]], int]:
+    """The entries with every call that has no output answered as interrupted, and how many were;
+    the calls in `keep` (queued ones, answered from their jobs) are left as they are."""
     answered: list[dict[str, Any]] = []
     interrupted = 0
     for entry in entries:
-        if isinstance(entry, dict) and "call_id" in entry and entry.get("output") is None:
+        if (
+            isinstance(entry, dict)
+            and "call_id" in entry
+            and entry.get("output") is None
+            and entry["call_id"] not in keep
+        ):
             entry = {**entry, "output": cancelled_output(INTERRUPTED_REASON)}
             interrupted += 1
         answered.append(entry)

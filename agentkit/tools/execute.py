@@ -51,6 +51,9 @@ async def execute_tool(
     if context is None and tool.wants_context:
         context = ToolContext(call_id=call_id, tool_name=name, deps=None)
     timeout = tool.timeout if tool.timeout is not None else default_timeout
+    if tool.queue is not None:  # runs as a job elsewhere; the queue keeps the timeout
+        async with limiter if limiter is not None else contextlib.nullcontext():
+            return await tool.queue.run(tool, call_id, arguments, timeout)
     async with limiter if limiter is not None else contextlib.nullcontext():
         with anyio.move_on_after(math.inf if timeout is None else timeout):
             try:

@@ -16,6 +16,7 @@ from agentkit.tools.checks import definition_gaps, report_gaps
 from agentkit.tools.context import ToolContext
 from agentkit.tools.docstrings import parse_docstring
 from agentkit.tools.errors import ToolDefinitionError
+from agentkit.tools.queue import ToolQueue
 from agentkit.tools.schema import ArgumentSpec, build_from_schema, build_from_signature, is_method
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -50,6 +51,7 @@ class Tool:
         strict: bool = False,
         filler: bool | str = True,
         late: LatePolicy = "silent",
+        queue: ToolQueue | None = None,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"@tool needs a function, got {type(function).__name__}")
@@ -71,6 +73,11 @@ class Tool:
             raise ToolDefinitionError(
                 f"tool {self.name}: late must be 'speak', 'silent' or 'drop', got {late!r}"
             )
+        if queue is not None and not isinstance(queue, ToolQueue):
+            raise ToolDefinitionError(
+                f"tool {self.name}: queue must be a job queue such as agentkit.queue.ArqToolQueue, "
+                f"got {type(queue).__name__}"
+            )
         if not isinstance(needs_approval, bool) and not callable(needs_approval):
             raise ToolDefinitionError(
                 f"tool {self.name}: needs_approval must be a bool or a predicate (arguments, context) -> bool"
@@ -85,6 +92,8 @@ class Tool:
         """Seconds to wait for a decision; None: the agent's `approval_timeout`."""
         self.filler: bool | str = filler
         self.late: LatePolicy = late
+        self.queue: ToolQueue | None = queue
+        """Where calls run: None in the session; a queue runs them as jobs on its workers."""
         self.function: Callable[..., Any] = function
         self._spec: ArgumentSpec = (
             build_from_signature(function, docstring)
@@ -181,6 +190,7 @@ def tool(
     strict: bool = False,
     filler: bool | str = True,
     late: LatePolicy = "silent",
+    queue: ToolQueue | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -199,6 +209,7 @@ def tool(
     strict: bool = False,
     filler: bool | str = True,
     late: LatePolicy = "silent",
+    queue: ToolQueue | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a function a tool: `@tool` or `@tool(name=..., timeout=...)`.
 
@@ -215,6 +226,8 @@ def tool(
     of band (True: a generic one; a string: instructions for what to say; False: stay quiet).
     `late`: what to do with a result that arrives after the user moved on: `silent` (post it, no
     reply), `speak` (the model says it once the line is quiet) or `drop` (answer with a short note).
+    `queue`: run each call as a job on this queue's workers (e.g. `agentkit.queue.ArqToolQueue`), so
+    that it outlives the instance that started it; see docs/scaling.md.
     """
 
     def decorate(fn: Callable[..., Any]) -> Tool:
@@ -231,6 +244,7 @@ def tool(
             strict=strict,
             filler=filler,
             late=late,
+            queue=queue,
         )
 
     return decorate if function is None else decorate(function)

@@ -181,3 +181,41 @@ def test_a_queue_must_be_a_job_queue() -> None:
                 order_id: The order id.
             """
             return order_id
+
+
+async def test_a_resumed_conversation_answers_each_queued_call_once_from_its_job(redis_url: str) -> None:
+    from agentkit.relay.resume import Conversations
+    from agentkit.state.memory import MemorySnapshotStore
+    from agentkit.tools.queue import queued_tools
+
+    runs: list[str] = []
+    queue = ArqToolQueue(redis_url, poll_seconds=0.05)
+    refund_order = refund_tool(queue, runs)
+    agent = Agent("shop", tools=[refund_order])
+    conversations = Conversations(MemorySnapshotStore(), "shop", 60, queued_tools([agent]))
+
+    def call(call_id: str, order_id: str) -> dict[str, object]:
+        arguments = f'{{"order_id": "{order_id}"}}'
+        return {"call_id": call_id, "name": "refund_order", "arguments": arguments, "output": None}
+
+    async with worker_for(agent):  # the dead instance queued two calls: one failed, one succeeded
+        await queue.run(refund_order, "call_bad", '{"order_id": "BAD"}', 10)
+        await queue.run(refund_order, "call_ok", '{"order_id": "A-7"}', 10)
+    entries = [
+        {"role": "user", "text": "refund BAD, A-7 and A-8"},
+        call("call_bad", "BAD"),
+        call("call_ok", "A-7"),
+        call("call_lost", "A-8"),  # its job is gone (or it was never queued)
+    ]
+    await conversations.save("old-token", entries)
+    keeper = await conversations.open("old-token")
+    assert keeper.resumed
+    assert keeper.waiting  # the queued calls wait for their jobs, not answered as interrupted
+    assert keeper.interrupted == 0
+    await keeper.collect()
+    outputs = {entry["call_id"]: entry["output"] for entry in keeper.entries if "call_id" in entry}
+    assert outputs["call_bad"] == "tool refund_order failed: RuntimeError: the payment provider refused"
+    assert outputs["call_ok"] == "refunded A-7"
+    assert "the job queue holds no result for it" in outputs["call_lost"]
+    assert not keeper.waiting
+    assert runs == ["BAD", "A-7"]  # nothing ran again

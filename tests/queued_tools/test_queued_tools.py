@@ -219,3 +219,24 @@ async def test_a_resumed_conversation_answers_each_queued_call_once_from_its_job
     assert "the job queue holds no result for it" in outputs["call_lost"]
     assert not keeper.waiting
     assert runs == ["BAD", "A-7"]  # nothing ran again
+
+
+def test_the_worker_command_refuses_an_agent_without_queued_tools() -> None:
+    import subprocess
+    import sys
+
+    from tests.terminal import offline_env
+
+    app = Path(__file__).parents[1] / "scale" / "app.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "agentkit", "worker", f"{app}:relay"],
+        env={k: v for k, v in offline_env().items() if k != "AGENTKIT_REDIS_URL"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert (
+        "agentkit worker: agent 'shop' has no queued tools (declare one with @tool(queue=...))" in done.stderr
+    )

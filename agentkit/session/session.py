@@ -772,45 +772,53 @@ class Session:
     async def _run_connection(self, connection: RealtimeConnection) -> None:
         try:
             with self._connection_scope:
-                await self._supervise(connection)
+                while True:
+                    self._fatal = None
+                    lost = await self._serve(connection)
+                    if not self._after_loss(lost):
+                        return
+                    reconnected = await self._reconnect(lost)
+                    if reconnected is None:
+                        return
+                    connection = reconnected
         finally:
             self._timer.cancel()
             self._connection_running = False
             if self._connection_done is not None:
                 self._connection_done.set()
 
-    async def _supervise(self, connection: RealtimeConnection) -> None:
-        while True:
-            lost = await self._serve(connection)
-            if self._closing:
-                return
-            now = self._clock()
-            code = lost.error.code if isinstance(lost.error, ConnectionClosed) else None
-            if self._sideband is not None and code == 1000:
-                self._call_over(now)
-                return
-            logger.warning("session %s: connection lost (%s)", self.id, lost.describe())
-            self._notify(
-                self._observer.connection_event,
-                "connection_lost",
-                now,
-                code=lost.error_code or code,
-                reason=lost.describe(),
-            )
-            self._connection = None
-            self._outbox.clear()
-            self._apply(self._engine.connection_lost(now), now)
-            reconnected = await self._reconnect(lost)
-            if reconnected is None:
-                return
-            connection = reconnected
+    def _after_loss(self, lost: _Lost) -> bool:
+        """A connection ended: whether to reconnect (not when closing, nor when an attached call ended)."""
+        if self._closing:
+            return False
+        now = self._clock()
+        code = lost.error.code if isinstance(lost.error, ConnectionClosed) else None
+        if self._sideband is not None and code == 1000:
+            self._call_over(now)
+            return False
+        logger.warning("session %s: connection lost (%s)", self.id, lost.describe())
+        self._notify(
+            self._observer.connection_event,
+            "connection_lost",
+            now,
+            code=lost.error_code or code,
+            reason=lost.describe(),
+        )
+        self._connection = None
+        self._outbox.clear()
+        self._apply(self._engine.connection_lost(now), now)
+        return True
 
     async def _serve(self, connection: RealtimeConnection) -> _Lost:
         """Read and write on one connection until it ends (or a fatal error says it must)."""
         lost = _Lost()
         self._outbox.attach(connection.send)  # a writer runs only while frames wait (outbox.py)
         try:
-            await self._read_loop(connection)
+            # The read loop, inline: each event resumes every coroutine in the chain that awaits
+            # it, so the chain is kept short. No local name for the event: it would keep the last
+            # one alive while the session is idle.
+            while self._fatal is None:
+                self._receive(await connection.recv(), self._clock())
             lost.error_code = self._fatal.code if self._fatal is not None else None
         except ConnectionClosed as exc:
             lost.error = exc.with_traceback(None)  # its frames would hold `lost`: a cycle
@@ -824,12 +832,6 @@ class Session:
     async def _close_connection(self, connection: RealtimeConnection) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(self._close_timeout):
             await connection.close()
-
-    async def _read_loop(self, connection: RealtimeConnection) -> None:
-        self._fatal = None
-        while self._fatal is None:
-            # No local name for the event: it would keep the last one alive while idle.
-            self._receive(await connection.recv(), self._clock())
 
     async def _reconnect(self, lost: _Lost) -> RealtimeConnection | None:
         policy = self.agent.reconnect
